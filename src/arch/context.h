@@ -1,0 +1,37 @@
+/*
+ * The one primitive everything else is built on: save the running context,
+ * resume another. Implemented once per architecture/ABI in this folder
+ * (switch_x86_64_sysv.S, switch_aarch64.S) and once portably with
+ * ucontext (switch_ucontext.c); CMake picks one (COGEN_SWITCH).
+ *
+ * A switch saves exactly what the ABI says a called function must preserve
+ * (callee-saved integer registers, stack pointer, return address and, on
+ * AArch64, d8-d15). The floating-point control state is not switched: it
+ * belongs to the thread unless a generator asks for its own (COGEN_FPENV,
+ * handled in C in cogen.c).
+ */
+#ifndef COGEN_ARCH_CONTEXT_H
+#define COGEN_ARCH_CONTEXT_H
+
+#include <stddef.h>
+
+#ifdef COGEN_SWITCH_UCONTEXT
+#include <ucontext.h>
+typedef struct cogen_ctx {
+    ucontext_t uc;
+} cogen_ctx;
+#else
+typedef struct cogen_ctx {
+    void *sp; /* saved stack pointer; the registers are pushed below it */
+} cogen_ctx;
+#endif
+
+/* Prepares `ctx` so that the first switch to it calls entry(arg) on the
+ * stack [lo, hi). `hi` must be 16-byte aligned. entry must never return. */
+void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg);
+
+/* Saves the running context into `from` and resumes `to`. Returns when
+ * someone switches back to `from`. */
+void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Context switch for AArch64 (AAPCS64).
+ *
+ * Saves what a called function must preserve: x19-x28, the frame pointer
+ * x29, the link register x30, sp, and the low halves d8-d15 of v8-v15.
+ * Resumes with `br x30` rather than `ret`, so that the return-address
+ * predictor is not consulted for a return that is not one (see the x86-64
+ * file). FPCR is not saved here (see context.h and docs/design.md).
+ */
+    .text
+
+/* void cogen__ctx_switch(cogen_ctx *from (x0), cogen_ctx *to (x1)) */
+    .globl  cogen__ctx_switch
+    .hidden cogen__ctx_switch
+    .type   cogen__ctx_switch, %function
+    .p2align 4
+cogen__ctx_switch:
+    .cfi_startproc
+    sub     sp, sp, #160
+    stp     x19, x20, [sp, #0]
+    stp     x21, x22, [sp, #16]
+    stp     x23, x24, [sp, #32]
+    stp     x25, x26, [sp, #48]
+    stp     x27, x28, [sp, #64]
+    stp     x29, x30, [sp, #80]
+    stp     d8, d9, [sp, #96]
+    stp     d10, d11, [sp, #112]
+    stp     d12, d13, [sp, #128]
+    stp     d14, d15, [sp, #144]
+    mov     x9, sp
+    str     x9, [x0]
+    ldr     x9, [x1]
+    mov     sp, x9
+    ldp     x19, x20, [sp, #0]
+    ldp     x21, x22, [sp, #16]
+    ldp     x23, x24, [sp, #32]
+    ldp     x25, x26, [sp, #48]
+    ldp     x27, x28, [sp, #64]
+    ldp     x29, x30, [sp, #80]
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    add     sp, sp, #160
+    br      x30
+    .cfi_endproc
+    .size   cogen__ctx_switch, .-cogen__ctx_switch
+
+/* First code on a fresh stack: entry in x19, its argument in x20. */
+    .type   cogen__ctx_trampoline, %function
+    .p2align 4
+cogen__ctx_trampoline:
+    .cfi_startproc
+    .cfi_undefined x30
+    mov     x0, x20
+    blr     x19
+    brk     #0
+    .cfi_endproc
+    .size   cogen__ctx_trampoline, .-cogen__ctx_trampoline
+
+/* void cogen__ctx_init(cogen_ctx *ctx (x0), char *lo (x1), char *hi (x2), entry (x3), arg (x4)) */
+    .globl  cogen__ctx_init
+    .hidden cogen__ctx_init
+    .type   cogen__ctx_init, %function
+    .p2align 4
+cogen__ctx_init:
+    .cfi_startproc
+    sub     x9, x2, #160
+    /* zero the whole frame, then set x19, x20, x30 */
+    mov     x10, x9
+1:  stp     xzr, xzr, [x10], #16
+    cmp     x10, x2
+    b.lo    1b
+    stp     x3, x4, [x9, #0]            /* x19 = entry, x20 = arg */
+    adr     x10, cogen__ctx_trampoline
+    str     x10, [x9, #88]              /* x30 */
+    str     x9, [x0]
+    ret
+    .cfi_endproc
+    .size   cogen__ctx_init, .-cogen__ctx_init
+
+    .section .note.GNU-stack,"",@progbits

@@ -1,0 +1,663 @@
+/*
+ * The generator protocol: send, yield, throw, close, return, yield from.
+ *
+ * Every operation is one switch between two contexts plus a record of what
+ * crossed. The resumer (send/next/throw/close) puts an `xfer` on its own
+ * stack: what it brings in (kind: SENT, THROWN or EXIT, and a value) and
+ * room for what comes back (status: YIELDED, RETURNED or ERROR, and a
+ * value). It switches into the generator; the generator's cogen_yield reads
+ * the kind and value, and when the body yields again it writes the status
+ * and value into the same record and switches back. Production and
+ * consumption are the two halves of the same switch, as Python's single
+ * YIELD_VALUE opcode both hands a value out and takes one in.
+ *
+ * Delegation (yield from) in constant time: a send to a delegating
+ * generator goes straight to the innermost generator of the chain (its
+ * `delegate` links), which yields straight back to the resumer. Delegators
+ * wake only when their sub-generator ends (it switches to its parent
+ * instead of to the resumer) or when they are closed (EXIT goes to the
+ * generator it is addressed to, which closes its sub first, as PEP 380
+ * says). So only ends and closes walk the chain one level at a time.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fenv.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sanitize.h"
+
+enum wake { WAKE_MSG, WAKE_SUB_DONE };
+
+/* What crosses one resume; lives on the resumer's stack for its duration. */
+typedef struct xfer {
+    cogen_ctx ctx; /* the resumer's saved context */
+    cogen *target; /* the generator the call was addressed to */
+    int kind;      /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
+    int status;    /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
+    void *value;   /* in: the value sent; out: yielded or returned value */
+    bool fp_saved; /* fenv holds the resumer's floating-point environment */
+    fenv_t fenv;
+    cogen__san_side san; /* the resumer's side, for sanitizers */
+} xfer;
+
+typedef struct deferred {
+    void (*fn)(void *);
+    void *arg;
+} deferred;
+
+enum { INLINE_DEFERS = 4, NAME_MAX_LEN = 48, MSG_MAX_LEN = 160 };
+
+struct cogen {
+    /* Hot: read on every send/yield. */
+    cogen_ctx ctx; /* saved context while not running */
+    xfer *x;       /* record of the resume in progress */
+    int state;     /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
+    unsigned flags;
+    cogen *delegate; /* sub-generator of a yield_from in progress */
+    cogen *parent;   /* the generator delegating to this one */
+    /* Delegation bookkeeping. */
+    int wake;       /* why a delegator was resumed (enum wake) */
+    int sub_status; /* how its sub ended, for WAKE_SUB_DONE */
+    void *sub_value;
+    bool finishing; /* cleanups are running: no more yields */
+    cogen_fn fn;
+    void *arg;
+    deferred *defers;
+    unsigned ndefers, cap;
+    deferred inline_defers[INLINE_DEFERS];
+    cogen__stack stack;
+    cogen__san_gen san;
+    fenv_t fenv; /* own environment, with COGEN_FPENV */
+    cogen_err err;
+    char msg[MSG_MAX_LEN];
+    char where[NAME_MAX_LEN];
+    char name[NAME_MAX_LEN];
+};
+
+/* initial-exec: a plain %fs-relative access instead of a __tls_get_addr
+ * call. Only resumers read and write it around their own switch, and a
+ * resumer cannot change threads while it waits (it is running), so a
+ * thread-pointer value the compiler keeps across that switch stays right.
+ * Code that runs after a switch in a *generator* never touches it. */
+static _Thread_local cogen *tls_current __attribute__((tls_model("initial-exec")));
+
+static void default_unraisable(const cogen *g, const char *context, const cogen_err *err);
+
+/* For code that runs on a generator's stack: after a switch the thread may
+ * be another one, so the thread-local slot is looked up afresh, in a call
+ * the compiler can neither inline nor see through. */
+__attribute__((noinline, noclone)) static void set_current(cogen *g)
+{
+    __asm__ volatile("" ::: "memory");
+    tls_current = g;
+}
+static _Atomic(cogen_unraisable_fn) unraisable_hook = default_unraisable;
+
+/* ---------------------------------------------------------------- errors */
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void set_error_v(cogen *g, int code, const char *where, const char *fmt, va_list ap)
+{
+    vsnprintf(g->msg, sizeof g->msg, fmt, ap);
+    copy_str(g->where, sizeof g->where, where);
+    g->err.code = code;
+    g->err.msg = g->msg;
+    g->err.where = g->where;
+}
+
+COGEN_PRINTF(3, 4)
+static int fail(cogen *g, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(g, code, g->name, fmt, ap);
+    va_end(ap);
+    return COGEN_ERROR;
+}
+
+static void copy_error(cogen *dst, const cogen *src)
+{
+    if (dst == src)
+        return;
+    copy_str(dst->msg, sizeof dst->msg, src->err.msg);
+    copy_str(dst->where, sizeof dst->where, src->err.where);
+    dst->err.code = src->err.code;
+    dst->err.msg = dst->msg;
+    dst->err.where = dst->where;
+}
+
+static void set_exit(cogen *g)
+{
+    (void)fail(g, COGEN_EEXIT, "generator exit");
+}
+
+static void report_unraisable(const cogen *g, const char *context)
+{
+    cogen_unraisable_fn hook = atomic_load(&unraisable_hook);
+    hook(g, context, &g->err);
+}
+
+static void default_unraisable(const cogen *g, const char *context, const cogen_err *err)
+{
+    fprintf(stderr, "cogen: error ignored in generator '%s' (%s): %s (code %d)\n", g->name, context,
+            err->msg, err->code);
+}
+
+cogen_unraisable_fn cogen_set_unraisable_hook(cogen_unraisable_fn fn)
+{
+    return atomic_exchange(&unraisable_hook, fn ? fn : default_unraisable);
+}
+
+const char *cogen_strerror(int code)
+{
+    switch (code) {
+    case COGEN_EEXIT: return "generator exit";
+    case COGEN_EBUSY: return "generator already executing";
+    case COGEN_EFRESH: return "can't send non-NULL value to a just-started generator";
+    case COGEN_EIGNORED: return "generator ignored EXIT";
+    case COGEN_ENOMEM: return "out of memory";
+    case COGEN_EINVAL: return "invalid argument";
+    case COGEN_ESTACK: return "stack overflow";
+    case COGEN_ERROR: return "error";
+    case COGEN_YIELDED: return "yielded";
+    case COGEN_RETURNED: return "returned";
+    case COGEN_SENT: return "sent";
+    case COGEN_THROWN: return "thrown";
+    case COGEN_EXIT: return "exit";
+    default: return code > 0 ? "user error" : "unknown error";
+    }
+}
+
+/* ------------------------------------------------- floating-point policy */
+
+/* A COGEN_FPENV generator runs in its own floating-point environment; any
+ * other runs in its resumer's. Entering swaps the resumer's out (once per
+ * resume), leaving swaps it back. */
+static void fp_enter(cogen *g, xfer *x)
+{
+    if (COGEN_LIKELY(!(g->flags & COGEN_FPENV)))
+        return;
+    if (!x->fp_saved) {
+        fegetenv(&x->fenv);
+        x->fp_saved = true;
+    }
+    fesetenv(&g->fenv);
+}
+
+static void fp_leave(cogen *g, xfer *x)
+{
+    if (COGEN_LIKELY(!(g->flags & COGEN_FPENV)))
+        return;
+    fegetenv(&g->fenv);
+    fesetenv(&x->fenv);
+}
+
+/* ------------------------------------------------------------ the engine */
+
+static cogen *innermost(cogen *g)
+{
+    while (COGEN_UNLIKELY(g->delegate != NULL) && g->delegate->state != COGEN_CLOSED)
+        g = g->delegate;
+    return g;
+}
+
+static size_t stack_bytes(const cogen *g)
+{
+    return (size_t)((const char *)g - g->stack.lo);
+}
+
+/* True when the caller is running on g's stack, i.e. inside g's body. */
+static bool executing(const cogen *g)
+{
+    const char *sp = (const char *)__builtin_frame_address(0);
+    return g && g->state == COGEN_RUNNING && sp >= g->stack.lo && sp < (const char *)g;
+}
+
+/* Arriving on g's stack: finish the sanitizer switch, and learn the
+ * resumer's stack bounds if g is the first generator this resume reached. */
+static void arrive(cogen *g)
+{
+    cogen__san_arrive_gen(&g->san, &g->x->san);
+}
+
+/* Resumes g (or, for SENT and THROWN, the innermost generator of its
+ * chain, `leaf`) with kind/value, and waits for it to yield or end. */
+static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
+{
+    xfer x;
+    cogen *prev;
+    x.target = g;
+    x.kind = kind;
+    x.value = value;
+    x.fp_saved = false;
+    leaf->x = &x;
+    leaf->state = COGEN_RUNNING;
+    leaf->wake = WAKE_MSG;
+    prev = tls_current;
+    tls_current = leaf;
+    fp_enter(leaf, &x);
+    cogen__san_leave_resumer(&x.san, &leaf->san, leaf->stack.lo, stack_bytes(leaf));
+    cogen__ctx_switch(&x.ctx, &leaf->ctx);
+    cogen__san_arrive_resumer(&x.san);
+    tls_current = prev;
+    if (out)
+        *out = x.value;
+    return x.status;
+}
+
+/* Runs the cleanups; each is popped before it runs, so that a cleanup that
+ * raises (and so re-enters finish) does not run twice. */
+static void run_defers(cogen *g)
+{
+    while (g->ndefers) {
+        deferred d = g->defers[--g->ndefers];
+        d.fn(d.arg);
+    }
+}
+
+/* Ends g's body: cleanups, then to the resumer, or to the delegating
+ * parent when g is a sub-generator reached through the parent. */
+__attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status, void *value)
+{
+    xfer *x;
+    cogen *p;
+    g->finishing = true;
+    run_defers(g);
+    x = g->x;
+    p = g->parent;
+    g->state = COGEN_CLOSED;
+    fp_leave(g, x);
+    if (g == x->target || !p || p->delegate != g) {
+        x->status = status;
+        x->value = status == COGEN_RETURNED ? value : NULL;
+        cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
+        cogen__ctx_switch(&g->ctx, &x->ctx);
+    } else {
+        p->x = x;
+        p->wake = WAKE_SUB_DONE;
+        p->sub_status = status;
+        p->sub_value = status == COGEN_RETURNED ? value : NULL;
+        p->state = COGEN_RUNNING;
+        set_current(p);
+        fp_enter(p, x);
+        cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p), p->san.fiber);
+        cogen__ctx_switch(&g->ctx, &p->ctx);
+    }
+    abort(); /* unreachable: nobody switches back to a finished body */
+}
+
+static void entry(void *arg)
+{
+    cogen *g = arg;
+    void *r;
+    arrive(g);
+    r = g->fn(g, g->arg);
+    finish(g, COGEN_RETURNED, r);
+}
+
+/* ------------------------------------------------------------- lifetime */
+
+static void copy_name(cogen *g, const char *name)
+{
+    copy_str(g->name, sizeof g->name, name ? name : "cogen");
+}
+
+cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
+{
+    size_t size = opts && opts->stack_size ? opts->stack_size : COGEN_STACK_DEFAULT;
+    unsigned flags = opts ? opts->flags : 0;
+    cogen__stack st;
+    cogen *g;
+    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (size < COGEN_STACK_MIN)
+        size = COGEN_STACK_MIN;
+    if (cogen__stack_get(size, &st) != 0)
+        return NULL;
+    /* The control block sits at the top of its own stack. */
+    g = (cogen *)(((uintptr_t)st.hi - sizeof(cogen)) & ~(uintptr_t)63);
+    g->x = NULL;
+    g->state = COGEN_CREATED;
+    g->flags = flags;
+    g->delegate = g->parent = NULL;
+    g->finishing = false;
+    g->fn = fn;
+    g->arg = arg;
+    g->defers = g->inline_defers;
+    g->ndefers = 0;
+    g->cap = INLINE_DEFERS;
+    g->stack = st;
+    copy_name(g, opts ? opts->name : NULL);
+    g->msg[0] = '\0';
+    g->err = (cogen_err){0, g->msg, g->name};
+    if (flags & COGEN_FPENV)
+        fegetenv(&g->fenv);
+    cogen__san_new(&g->san, st.lo, stack_bytes(g));
+    cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
+    if ((flags & COGEN_PRIMED) && cogen_next(g, NULL) != COGEN_YIELDED) {
+        if (g->err.code)
+            report_unraisable(g, "primed body ended before its first yield");
+        cogen_free(g);
+        errno = ECANCELED;
+        return NULL;
+    }
+    return g;
+}
+
+static void unlink_delegation(cogen *g)
+{
+    if (g->delegate && g->delegate->parent == g)
+        g->delegate->parent = NULL;
+    g->delegate = NULL;
+    if (g->parent && g->parent->delegate == g)
+        g->parent->delegate = NULL;
+    g->parent = NULL;
+}
+
+void cogen_free(cogen *g)
+{
+    cogen__stack st;
+    if (!g)
+        return;
+    switch (cogen_getstate(g)) {
+    case COGEN_RUNNING:
+        (void)fail(g, COGEN_EBUSY, "cogen_free: generator already executing; not freed");
+        report_unraisable(g, "cogen_free");
+        return;
+    case COGEN_SUSPENDED:
+        if (cogen_close(g) != 0) {
+            report_unraisable(g, "close in cogen_free");
+            if (g->state == COGEN_SUSPENDED) /* EXIT ignored: clean up for it */
+                run_defers(g);
+        }
+        break;
+    default: break;
+    }
+    unlink_delegation(g);
+    if (g->defers != g->inline_defers)
+        free(g->defers);
+    cogen__san_free(&g->san);
+    st = g->stack; /* g lives on that stack */
+    cogen__stack_put(&st);
+}
+
+/* -------------------------------------------------------- the resumers */
+
+int cogen_send(cogen *g, void *value, void **out)
+{
+    cogen *leaf;
+    if (COGEN_UNLIKELY(!g)) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    leaf = innermost(g);
+    if (COGEN_LIKELY(leaf->state == COGEN_SUSPENDED))
+        return resume(g, leaf, COGEN_SENT, value, out);
+    switch (leaf->state) {
+    case COGEN_CREATED:
+        if (value)
+            return fail(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
+        return resume(g, leaf, COGEN_SENT, NULL, out);
+    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
+    default:
+        if (out)
+            *out = NULL;
+        return COGEN_RETURNED;
+    }
+}
+
+int cogen_next(cogen *g, void **out)
+{
+    return cogen_send(g, NULL, out);
+}
+
+/* Delivers EXIT to g itself (not its innermost sub: a delegator closes its
+ * sub first). g must be suspended. */
+static int deliver_exit(cogen *g, void **out)
+{
+    set_exit(g);
+    return resume(g, g, COGEN_EXIT, NULL, out);
+}
+
+int cogen_throw(cogen *g, int code, const char *msg, void **out)
+{
+    cogen *leaf;
+    if (!g) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    if (out)
+        *out = NULL;
+    if (code == 0)
+        return fail(g, COGEN_EINVAL, "cogen_throw: error code 0");
+    leaf = innermost(g);
+    switch (leaf->state) {
+    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
+    case COGEN_CREATED:
+        g->state = COGEN_CLOSED;
+        /* fall through */
+    case COGEN_CLOSED: return fail(g, code, "%s", msg ? msg : "thrown");
+    default: break;
+    }
+    if (code == COGEN_EEXIT)
+        return deliver_exit(g, out);
+    (void)fail(leaf, code, "%s", msg ? msg : "thrown");
+    return resume(g, leaf, COGEN_THROWN, NULL, out);
+}
+
+int cogen_close(cogen *g)
+{
+    int rc;
+    if (!g) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    switch (cogen_getstate(g)) {
+    case COGEN_CLOSED: return 0;
+    case COGEN_CREATED: g->state = COGEN_CLOSED; return 0;
+    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
+    default: break;
+    }
+    rc = deliver_exit(g, NULL);
+    if (rc == COGEN_YIELDED)
+        return fail(g, COGEN_EIGNORED, "generator ignored EXIT");
+    if (rc == COGEN_ERROR && g->err.code != COGEN_EEXIT)
+        return COGEN_ERROR;
+    return 0;
+}
+
+int cogen_getstate(const cogen *g)
+{
+    if (!g) {
+        errno = EINVAL;
+        return -1;
+    }
+    return innermost((cogen *)g)->state;
+}
+
+const cogen_err *cogen_last_error(const cogen *g)
+{
+    return g ? &g->err : NULL;
+}
+
+const char *cogen_name(const cogen *g)
+{
+    return g ? g->name : NULL;
+}
+
+cogen *cogen_current(void)
+{
+    return tls_current;
+}
+
+/* ------------------------------------------------------ inside a body */
+
+int cogen_yield(cogen *self, void *value, void **received)
+{
+    xfer *x;
+    if (COGEN_UNLIKELY(!executing(self) || self->finishing)) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    x = self->x;
+    x->status = COGEN_YIELDED;
+    x->value = value;
+    self->state = COGEN_SUSPENDED;
+    fp_leave(self, x);
+    cogen__san_leave_gen(&self->san, x->san.bottom, x->san.size, x->san.fiber);
+    cogen__ctx_switch(&self->ctx, &x->ctx);
+    arrive(self);
+    x = self->x; /* a new resume, maybe from another thread */
+    if (received)
+        *received = x->kind == COGEN_SENT ? x->value : NULL;
+    return x->kind;
+}
+
+static COGEN_NORETURN void misuse(const char *call, const cogen *self)
+{
+    fprintf(stderr, "cogen: %s called outside the body of generator '%s'; aborting\n", call,
+            self ? self->name : "(null)");
+    abort();
+}
+
+void cogen_raise(cogen *self, int code, const char *fmt, ...)
+{
+    va_list ap;
+    if (!executing(self))
+        misuse("cogen_raise", self);
+    va_start(ap, fmt);
+    set_error_v(self, code ? code : COGEN_EINVAL, self->name, fmt ? fmt : "error", ap);
+    va_end(ap);
+    finish(self, COGEN_ERROR, NULL);
+}
+
+void cogen_reraise(cogen *self)
+{
+    if (!executing(self))
+        misuse("cogen_reraise", self);
+    if (self->err.code == 0)
+        (void)fail(self, COGEN_EINVAL, "cogen_reraise: no error to re-raise");
+    finish(self, COGEN_ERROR, NULL);
+}
+
+void cogen_return(cogen *self, void *value)
+{
+    if (!executing(self))
+        misuse("cogen_return", self);
+    finish(self, COGEN_RETURNED, value);
+}
+
+int cogen_defer(cogen *self, void (*fn)(void *), void *arg)
+{
+    if (!executing(self)) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    if (!fn)
+        return fail(self, COGEN_EINVAL, "cogen_defer: NULL function");
+    if (self->ndefers == self->cap) {
+        unsigned cap = self->cap * 2;
+        deferred *d = cogen__fail_now() ? NULL : malloc(cap * sizeof *d);
+        if (!d)
+            return fail(self, COGEN_ENOMEM, "cogen_defer: out of memory");
+        memcpy(d, self->defers, self->ndefers * sizeof *d);
+        if (self->defers != self->inline_defers)
+            free(self->defers);
+        self->defers = d;
+        self->cap = cap;
+    }
+    self->defers[self->ndefers++] = (deferred){fn, arg};
+    return 0;
+}
+
+/* What a delegator does when woken: its sub ended, or a call addressed to
+ * the delegator itself arrived (EXIT always; SENT and THROWN only when the
+ * sub ended or was freed behind its back, as the fast path skips
+ * delegators otherwise). */
+static int delegation_result(cogen *self, void **result)
+{
+    cogen *sub = self->delegate;
+    int kind = self->x->kind;
+    if (self->wake == WAKE_SUB_DONE) {
+        unlink_delegation(self);
+        if (self->sub_status == COGEN_RETURNED) {
+            if (result)
+                *result = self->sub_value;
+            return COGEN_RETURNED;
+        }
+        copy_error(self, sub);
+        return COGEN_ERROR;
+    }
+    if (kind == COGEN_EXIT) {
+        /* PEP 380: close the sub first; if that fails, its error replaces EXIT. */
+        if (sub && cogen_close(sub) != 0) {
+            copy_error(self, sub);
+            unlink_delegation(self);
+            return COGEN_ERROR;
+        }
+        unlink_delegation(self);
+        set_exit(self);
+        return COGEN_EXIT;
+    }
+    unlink_delegation(self);
+    if (kind == COGEN_THROWN) /* into an ended sub: it comes straight back */
+        return COGEN_ERROR;
+    return COGEN_RETURNED; /* send to an ended sub: result None, as in Python */
+}
+
+int cogen_yield_from(cogen *self, cogen *sub, void **result)
+{
+    cogen *leaf;
+    xfer *x;
+    if (result)
+        *result = NULL;
+    if (!executing(self) || self->finishing) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    if (!sub || sub == self)
+        return fail(self, COGEN_EINVAL, "cogen_yield_from: invalid sub-generator");
+    if (sub->parent)
+        return fail(self, COGEN_EINVAL, "cogen_yield_from: '%s' is already being delegated to",
+                    sub->name);
+    switch (cogen_getstate(sub)) {
+    case COGEN_RUNNING:
+        return fail(self, COGEN_EBUSY, "cogen_yield_from: '%s' already executing", sub->name);
+    case COGEN_CLOSED: return COGEN_RETURNED;
+    default: break;
+    }
+    /* Prime the sub (a send of NULL) on behalf of self's resumer. */
+    leaf = innermost(sub);
+    self->delegate = sub;
+    sub->parent = self;
+    x = self->x;
+    x->kind = COGEN_SENT;
+    x->value = NULL;
+    leaf->x = x;
+    leaf->state = COGEN_RUNNING;
+    leaf->wake = WAKE_MSG;
+    self->state = COGEN_SUSPENDED;
+    set_current(leaf);
+    fp_leave(self, x);
+    fp_enter(leaf, x);
+    cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf), leaf->san.fiber);
+    cogen__ctx_switch(&self->ctx, &leaf->ctx);
+    arrive(self);
+    return delegation_result(self, result);
+}

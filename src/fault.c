@@ -1,0 +1,42 @@
+/*
+ * Failure injection: with COGEN_FAULT_INJECTION, every allocation, mmap
+ * and system call of the library that can fail asks cogen__fail_now()
+ * first. Tests arm a countdown (cogen__fail_after) and walk it through
+ * every such point, checking each failure is a clean error.
+ */
+#include "fault.h"
+#include "internal.h"
+
+#ifdef COGEN_FAULT_INJECTION
+#include <stdatomic.h>
+
+static atomic_long countdown = -1; /* < 0: disarmed */
+static atomic_long failures;
+
+void cogen__fail_after(long n)
+{
+    atomic_store(&failures, 0);
+    atomic_store(&countdown, n);
+}
+
+long cogen__fail_count(void)
+{
+    return atomic_load(&failures);
+}
+
+bool cogen__fail_now(void)
+{
+    long n = atomic_load_explicit(&countdown, memory_order_relaxed);
+    if (COGEN_LIKELY(n < 0))
+        return false;
+    if (n == 0) {
+        atomic_store(&countdown, -1);
+        atomic_fetch_add(&failures, 1);
+        return true;
+    }
+    atomic_store(&countdown, n - 1);
+    return false;
+}
+#else
+typedef int cogen__fault_unused; /* ISO C wants something in a file */
+#endif

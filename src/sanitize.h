@@ -1,0 +1,164 @@
+/*
+ * All sanitizer bookkeeping for stack switches, in one place.
+ *
+ * AddressSanitizer must be told before and after every switch which stack
+ * is about to run (__sanitizer_start/finish_switch_fiber), or it takes the
+ * new stack for a stack overflow and its "fake stacks" (used for
+ * detect_stack_use_after_return) get mixed up; a context that leaves for
+ * good passes NULL so its fake stack is released. ThreadSanitizer wants one
+ * "fiber" per stack and a switch_to_fiber before each switch. valgrind's
+ * stack registration is done once per stack, in stack.c.
+ *
+ * A resumer may run on a thread's own stack, whose bounds we do not know:
+ * the first generator it reaches learns them from finish_switch_fiber and
+ * stores them in the resumer's side of the record, for the switch back.
+ */
+#ifndef COGEN_SANITIZE_H
+#define COGEN_SANITIZE_H
+
+#include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define COGEN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COGEN_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define COGEN_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define COGEN_TSAN 1
+#endif
+#endif
+
+#ifdef COGEN_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef COGEN_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/* The resumer's side. */
+typedef struct cogen__san_side {
+    const void *bottom; /* its stack, learnt on arrival in a generator */
+    size_t size;
+    void *fake;  /* its ASan fake stack while away */
+    void *fiber; /* its TSan fiber */
+} cogen__san_side;
+
+/* A generator's side. */
+typedef struct cogen__san_gen {
+    void *fake;
+    void *fiber;
+} cogen__san_gen;
+
+static inline void cogen__san_new(cogen__san_gen *g, const char *lo, size_t size)
+{
+    g->fake = NULL;
+    g->fiber = NULL;
+#ifdef COGEN_ASAN
+    /* A reused stack may still carry the poison of a body that ended. */
+    ASAN_UNPOISON_MEMORY_REGION(lo, size);
+#else
+    (void)lo;
+    (void)size;
+#endif
+#ifdef COGEN_TSAN
+    g->fiber = __tsan_create_fiber(0);
+#endif
+}
+
+static inline void cogen__san_free(cogen__san_gen *g)
+{
+#ifdef COGEN_TSAN
+    __tsan_destroy_fiber(g->fiber);
+#endif
+    (void)g;
+}
+
+static inline void cogen__san_switch_fiber(void *fiber)
+{
+#ifdef COGEN_TSAN
+    __tsan_switch_to_fiber(fiber, 0);
+#else
+    (void)fiber;
+#endif
+}
+
+/* A resumer is about to switch into generator stack [lo, lo+size). */
+static inline void cogen__san_leave_resumer(cogen__san_side *r, cogen__san_gen *to, const char *lo,
+                                            size_t size)
+{
+    r->bottom = NULL;
+    r->size = 0;
+#ifdef COGEN_TSAN
+    r->fiber = __tsan_get_current_fiber();
+#endif
+#ifdef COGEN_ASAN
+    __sanitizer_start_switch_fiber(&r->fake, lo, size);
+#else
+    (void)lo;
+    (void)size;
+#endif
+    cogen__san_switch_fiber(to->fiber);
+}
+
+static inline void cogen__san_arrive_resumer(cogen__san_side *r)
+{
+#ifdef COGEN_ASAN
+    __sanitizer_finish_switch_fiber(r->fake, NULL, NULL);
+#else
+    (void)r;
+#endif
+}
+
+/* A generator is about to switch to the stack [bottom, bottom+size), which
+ * runs TSan fiber `fiber`; it will be resumed later. */
+static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, size_t size,
+                                        void *fiber)
+{
+#ifdef COGEN_ASAN
+    __sanitizer_start_switch_fiber(&g->fake, bottom, size);
+#else
+    (void)g;
+    (void)bottom;
+    (void)size;
+#endif
+    cogen__san_switch_fiber(fiber);
+}
+
+/* Same, but the generator has ended and will never be resumed. */
+static inline void cogen__san_leave_final(cogen__san_gen *g, const void *bottom, size_t size,
+                                          void *fiber)
+{
+    (void)g;
+#ifdef COGEN_ASAN
+    __sanitizer_start_switch_fiber(NULL, bottom, size);
+#else
+    (void)bottom;
+    (void)size;
+#endif
+    cogen__san_switch_fiber(fiber);
+}
+
+/* Arrived on a generator's stack, resumed on behalf of resumer side r. */
+static inline void cogen__san_arrive_gen(cogen__san_gen *g, cogen__san_side *r)
+{
+#ifdef COGEN_ASAN
+    const void *bottom;
+    size_t size;
+    __sanitizer_finish_switch_fiber(g->fake, &bottom, &size);
+    if (!r->bottom) {
+        r->bottom = bottom;
+        r->size = size;
+    }
+#else
+    (void)g;
+    (void)r;
+#endif
+}
+
+#endif

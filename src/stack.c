@@ -1,0 +1,296 @@
+/*
+ * Stacks: carved from large mappings, guarded, lazily committed, pooled.
+ *
+ * Why not one mmap per stack: each mprotect'ed guard page splits a mapping,
+ * and Linux's default limit of 65,530 mappings per process then caps a
+ * program near 32k generators. Instead stacks are carved from chunks of
+ * about 8 MiB, and each slot's lowest page is made a guard with
+ * MADV_GUARD_INSTALL (Linux >= 6.13), which does not split the mapping.
+ * Older kernels fall back to mprotect (and to the old limit).
+ *
+ * Sizes are rounded up to powers of two (size classes), so that there are
+ * few classes and each has its own free list. Freed stacks go to a small
+ * per-thread cache first (no lock: create/free cost a pointer pop/push);
+ * past COGEN__WARM_STACKS per thread and class they go to a global list,
+ * and their pages except the topmost are given back to the system first.
+ *
+ * Chunks are never unmapped: a stack's address range stays reserved for
+ * reuse. The chunk list doubles as the registry the overflow handler reads
+ * to name the generator whose guard page was hit.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef COGEN_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) ((void)(lo), (void)(hi), 0u)
+#endif
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+enum {
+    CLASS_MIN_SHIFT = 14, /* 16 KiB */
+    CLASS_MAX_SHIFT = 40, /* 1 TiB: more is refused */
+    NCLASSES = CLASS_MAX_SHIFT - CLASS_MIN_SHIFT + 1,
+};
+
+/* Stacks each thread keeps warm (pages untouched) per size class. */
+#define COGEN__WARM_STACKS 64u
+#define CHUNK_BYTES ((size_t)8 << 20)
+
+typedef struct chunk {
+    char *base;
+    size_t len;
+    size_t slot_size; /* guard page + usable stack */
+    struct chunk *next;
+} chunk;
+
+typedef struct free_slot {
+    struct free_slot *next;
+} free_slot;
+
+typedef struct size_class {
+    chunk *carving;  /* chunk new slots are cut from */
+    size_t carved;   /* slots already cut from it */
+    free_slot *free; /* global free list */
+} size_class;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_class classes[NCLASSES];
+static _Atomic(chunk *) chunks; /* every chunk, newest first; read lock-free */
+static atomic_int guard_by_mprotect;
+
+typedef struct thread_cache {
+    free_slot *head[NCLASSES];
+    unsigned count[NCLASSES];
+    bool registered;
+} thread_cache;
+
+static _Thread_local thread_cache tcache;
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static size_t page_size(void)
+{
+    static _Atomic size_t page;
+    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+    if (COGEN_UNLIKELY(!p)) {
+        p = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&page, p, memory_order_relaxed);
+    }
+    return p;
+}
+
+static size_t slot_usable(unsigned cls)
+{
+    return (size_t)1 << (cls + CLASS_MIN_SHIFT);
+}
+
+static size_t guard_size(void)
+{
+    return page_size();
+}
+
+static void describe(unsigned cls, char *slot, cogen__stack *out)
+{
+    out->lo = slot + guard_size();
+    out->hi = out->lo + slot_usable(cls);
+    out->cls = cls;
+}
+
+static free_slot *slot_link(unsigned cls, char *slot)
+{
+    return (free_slot *)(slot + guard_size() + slot_usable(cls) - sizeof(free_slot));
+}
+
+static char *link_slot(unsigned cls, free_slot *link)
+{
+    return (char *)link + sizeof(free_slot) - slot_usable(cls) - guard_size();
+}
+
+/* Gives back all pages of a pooled stack except the topmost one. */
+static void trim(unsigned cls, char *slot)
+{
+    char *lo = slot + guard_size();
+    size_t len = slot_usable(cls) - page_size();
+    (void)madvise(lo, len, MADV_DONTNEED);
+}
+
+static int install_guard(char *slot)
+{
+    if (cogen__fail_now())
+        return -1;
+    if (!atomic_load_explicit(&guard_by_mprotect, memory_order_relaxed)) {
+        if (madvise(slot, guard_size(), MADV_GUARD_INSTALL) == 0)
+            return 0;
+        if (errno != EINVAL)
+            return -1;
+        /* Kernel older than 6.13: fall back for good. */
+        atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
+    }
+    return mprotect(slot, guard_size(), PROT_NONE);
+}
+
+static chunk *new_chunk(unsigned cls)
+{
+    size_t slot = guard_size() + slot_usable(cls);
+    size_t n = CHUNK_BYTES / slot ? CHUNK_BYTES / slot : 1;
+    chunk *c = cogen__fail_now() ? NULL : malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    c->slot_size = slot;
+    c->len = n * slot;
+    c->base = cogen__fail_now() ? MAP_FAILED
+                                : mmap(NULL, c->len, PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (c->base == MAP_FAILED) {
+        free(c);
+        return NULL;
+    }
+    /* With transparent huge pages, touching one byte of a stack could
+     * commit 2 MiB; stacks are touched sparsely, so opt out. */
+    (void)madvise(c->base, c->len, MADV_NOHUGEPAGE);
+    c->next = atomic_load(&chunks);
+    while (!atomic_compare_exchange_weak(&chunks, &c->next, c))
+        ;
+    return c;
+}
+
+/* Cuts a fresh slot; pool_lock held. */
+static char *carve(unsigned cls)
+{
+    size_class *sc = &classes[cls];
+    char *slot;
+    if (!sc->carving || (sc->carved + 1) * sc->carving->slot_size > sc->carving->len) {
+        chunk *c = new_chunk(cls);
+        if (!c)
+            return NULL;
+        sc->carving = c;
+        sc->carved = 0;
+    }
+    slot = sc->carving->base + sc->carved * sc->carving->slot_size;
+    if (install_guard(slot) != 0)
+        return NULL; /* the slot is not consumed: the next carve retries it */
+    sc->carved++;
+    (void)VALGRIND_STACK_REGISTER(slot + guard_size(), slot + sc->carving->slot_size);
+    return slot;
+}
+
+static void flush_thread_cache(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned cls = 0; cls < NCLASSES; cls++) {
+        free_slot *l;
+        while ((l = tcache.head[cls])) {
+            tcache.head[cls] = l->next;
+            trim(cls, link_slot(cls, l)); /* spares the top page, where l is */
+            l->next = classes[cls].free;
+            classes[cls].free = l;
+        }
+        tcache.count[cls] = 0;
+    }
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void make_key(void)
+{
+    (void)pthread_key_create(&tcache_key, flush_thread_cache);
+}
+
+static unsigned class_of(size_t usable, bool *ok)
+{
+    unsigned cls = 0;
+    *ok = true;
+    while (slot_usable(cls) < usable) {
+        if (++cls == NCLASSES) {
+            *ok = false;
+            return 0;
+        }
+    }
+    return cls;
+}
+
+int cogen__stack_get(size_t usable, cogen__stack *out)
+{
+    bool ok;
+    unsigned cls = class_of(usable, &ok);
+    free_slot *l;
+    char *slot;
+    if (!ok) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (COGEN_LIKELY((l = tcache.head[cls]) != NULL)) {
+        tcache.head[cls] = l->next;
+        tcache.count[cls]--;
+        describe(cls, link_slot(cls, l), out);
+        return 0;
+    }
+    pthread_mutex_lock(&pool_lock);
+    if ((l = classes[cls].free)) {
+        classes[cls].free = l->next;
+        slot = link_slot(cls, l);
+    } else {
+        slot = carve(cls);
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (!slot) {
+        errno = ENOMEM;
+        return -1;
+    }
+    describe(cls, slot, out);
+    return 0;
+}
+
+void cogen__stack_put(const cogen__stack *s)
+{
+    unsigned cls = s->cls;
+    char *slot = s->lo - guard_size();
+    free_slot *l = slot_link(cls, slot);
+    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS)) {
+        if (COGEN_UNLIKELY(!tcache.registered)) {
+            (void)pthread_once(&tcache_once, make_key);
+            (void)pthread_setspecific(tcache_key, &tcache);
+            tcache.registered = true;
+        }
+        l->next = tcache.head[cls];
+        tcache.head[cls] = l;
+        tcache.count[cls]++;
+        return;
+    }
+    trim(cls, slot);
+    pthread_mutex_lock(&pool_lock);
+    l->next = classes[cls].free;
+    classes[cls].free = l;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
+{
+    uintptr_t a = (uintptr_t)addr;
+    for (chunk *c = atomic_load(&chunks); c; c = c->next) {
+        uintptr_t base = (uintptr_t)c->base;
+        if (a < base || a >= base + c->len)
+            continue;
+        uintptr_t slot = base + (a - base) / c->slot_size * c->slot_size;
+        if (a >= slot + guard_size())
+            return false;
+        unsigned cls = 0;
+        while (guard_size() + slot_usable(cls) != c->slot_size)
+            cls++;
+        describe(cls, (char *)slot, out);
+        return true;
+    }
+    return false;
+}
