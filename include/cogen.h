@@ -175,8 +175,10 @@ COGEN_API int cogen_next(cogen *g, void **out);
  *   g COGEN_CLOSED: the thrown error comes back at once.
  *   the body re-raises or raises: COGEN_ERROR with that error, g CLOSED.
  *   code == COGEN_EEXIT: behaves like cogen_close without its filtering: the
- *     yield reports COGEN_EXIT; if the body yields v, COGEN_YIELDED with v;
- *     if EXIT ends the body, COGEN_ERROR with code COGEN_EEXIT.
+ *     yield reports COGEN_EXIT (a delegating g closes its sub first); if the
+ *     body yields v, COGEN_YIELDED with v; if the body re-raises EXIT
+ *     (cogen_reraise), COGEN_ERROR with code COGEN_EEXIT; if it returns r
+ *     (Python: caught GeneratorExit and returned), COGEN_RETURNED with r.
  *   code == 0: COGEN_ERROR with COGEN_EINVAL, g unchanged.
  *   g running: COGEN_ERROR with COGEN_EBUSY, g unchanged.
  */
@@ -242,8 +244,11 @@ COGEN_API const char *cogen_name(const cogen *g);
  *   COGEN_SENT   resumed by cogen_send/cogen_next: *received = the value;
  *   COGEN_THROWN an error was thrown in: cogen_last_error(self) says what
  *                (handle it, or pass it on with cogen_reraise);
- *   COGEN_EXIT   self is being closed: clean up and return (a body that
- *                yields again makes cogen_close fail with COGEN_EIGNORED).
+ *   COGEN_EXIT   self is being closed (Python's GeneratorExit): clean up
+ *                and return, or cogen_reraise(self) to let EXIT propagate
+ *                (cogen_last_error(self) is {COGEN_EEXIT, ...}); both count
+ *                as a clean close. A body that yields again makes
+ *                cogen_close fail with COGEN_EIGNORED.
  * *received is set to NULL for THROWN and EXIT. `received` may be NULL.
  * Returns COGEN_ERROR with errno EINVAL, without suspending, if self is not
  * the generator running on the calling stack, or if called from a cleanup.
