@@ -208,6 +208,12 @@ static void fp_leave(cogen *g, xfer *x)
 
 /* ------------------------------------------------------------ the engine */
 
+static inline void switch_to(cogen_ctx *from, cogen_ctx *to)
+{
+    cogen__count_switch();
+    cogen__ctx_switch(from, to);
+}
+
 static cogen *innermost(cogen *g)
 {
     while (COGEN_UNLIKELY(g->delegate != NULL) && g->delegate->state != COGEN_CLOSED)
@@ -251,7 +257,7 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     tls_current = leaf;
     fp_enter(leaf, &x);
     cogen__san_leave_resumer(&x.san, &leaf->san, leaf->stack.lo, stack_bytes(leaf));
-    cogen__ctx_switch(&x.ctx, &leaf->ctx);
+    switch_to(&x.ctx, &leaf->ctx);
     cogen__san_arrive_resumer(&x.san);
     tls_current = prev;
     if (out)
@@ -285,7 +291,7 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
         x->status = status;
         x->value = status == COGEN_RETURNED ? value : NULL;
         cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
-        cogen__ctx_switch(&g->ctx, &x->ctx);
+        switch_to(&g->ctx, &x->ctx);
     } else {
         p->x = x;
         p->wake = WAKE_SUB_DONE;
@@ -295,7 +301,7 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
         set_current(p);
         fp_enter(p, x);
         cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p), p->san.fiber);
-        cogen__ctx_switch(&g->ctx, &p->ctx);
+        switch_to(&g->ctx, &p->ctx);
     }
     abort(); /* unreachable: nobody switches back to a finished body */
 }
@@ -521,7 +527,7 @@ int cogen_yield(cogen *self, void *value, void **received)
     self->state = COGEN_SUSPENDED;
     fp_leave(self, x);
     cogen__san_leave_gen(&self->san, x->san.bottom, x->san.size, x->san.fiber);
-    cogen__ctx_switch(&self->ctx, &x->ctx);
+    switch_to(&self->ctx, &x->ctx);
     arrive(self);
     x = self->x; /* a new resume, maybe from another thread */
     if (received)
@@ -657,7 +663,7 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     fp_leave(self, x);
     fp_enter(leaf, x);
     cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf), leaf->san.fiber);
-    cogen__ctx_switch(&self->ctx, &leaf->ctx);
+    switch_to(&self->ctx, &leaf->ctx);
     arrive(self);
     return delegation_result(self, result);
 }

@@ -1,17 +1,30 @@
 /*
- * Failure injection: with COGEN_FAULT_INJECTION, every allocation, mmap
+ * Test hooks (COGEN_TEST_HOOKS, test builds only). Failure injection: every allocation, mmap
  * and system call of the library that can fail asks cogen__fail_now()
  * first. Tests arm a countdown (cogen__fail_after) and walk it through
- * every such point, checking each failure is a clean error.
+ * every such point, checking each failure is a clean error. Switch
+ * counting: lets tests check that a send through a yield_from chain costs
+ * the same number of switches whatever the chain's depth.
  */
 #include "fault.h"
 #include "internal.h"
 
-#ifdef COGEN_FAULT_INJECTION
+#ifdef COGEN_TEST_HOOKS
 #include <stdatomic.h>
 
 static atomic_long countdown = -1; /* < 0: disarmed */
 static atomic_long failures;
+static atomic_long switches;
+
+void cogen__count_switch(void)
+{
+    atomic_fetch_add_explicit(&switches, 1, memory_order_relaxed);
+}
+
+long cogen__switch_count(void)
+{
+    return atomic_load(&switches);
+}
 
 void cogen__fail_after(long n)
 {

@@ -14,5 +14,7 @@
 COGEN_TEST_API void cogen__fail_after(long n);
 /* How many failures were injected since the last cogen__fail_after. */
 COGEN_TEST_API long cogen__fail_count(void);
+/* Context switches made by the library since the program started. */
+COGEN_TEST_API long cogen__switch_count(void);
 
 #endif

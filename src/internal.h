@@ -46,11 +46,13 @@ COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
 /* ---- failure injection (fault.c) ---- */
 
 /* True when the next fallible operation of the library should fail. Always
- * false unless the library was built with COGEN_FAULT_INJECTION. */
-#ifdef COGEN_FAULT_INJECTION
+ * false unless the library was built with COGEN_TEST_HOOKS. */
+#ifdef COGEN_TEST_HOOKS
 COGEN_HIDDEN bool cogen__fail_now(void);
+COGEN_HIDDEN void cogen__count_switch(void);
 #else
 #define cogen__fail_now() false
+#define cogen__count_switch() ((void)0)
 #endif
 
 #endif
