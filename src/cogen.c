@@ -366,11 +366,18 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     return g;
 }
 
-static void unlink_delegation(cogen *g)
+/* Ends g's delegation to its sub (its yield_from is over). */
+static void drop_delegate(cogen *g)
 {
     if (g->delegate && g->delegate->parent == g)
         g->delegate->parent = NULL;
     g->delegate = NULL;
+}
+
+/* Before g goes away: neither its sub nor its delegator may point to it. */
+static void unlink_delegation(cogen *g)
+{
+    drop_delegate(g);
     if (g->parent && g->parent->delegate == g)
         g->parent->delegate = NULL;
     g->parent = NULL;
@@ -601,7 +608,7 @@ static int delegation_result(cogen *self, void **result)
     cogen *sub = self->delegate;
     int kind = self->x->kind;
     if (self->wake == WAKE_SUB_DONE) {
-        unlink_delegation(self);
+        drop_delegate(self);
         if (self->sub_status == COGEN_RETURNED) {
             if (result)
                 *result = self->sub_value;
@@ -614,14 +621,14 @@ static int delegation_result(cogen *self, void **result)
         /* PEP 380: close the sub first; if that fails, its error replaces EXIT. */
         if (sub && cogen_close(sub) != 0) {
             copy_error(self, sub);
-            unlink_delegation(self);
+            drop_delegate(self);
             return COGEN_ERROR;
         }
-        unlink_delegation(self);
+        drop_delegate(self);
         set_exit(self);
         return COGEN_EXIT;
     }
-    unlink_delegation(self);
+    drop_delegate(self);
     if (kind == COGEN_THROWN) /* into an ended sub: it comes straight back */
         return COGEN_ERROR;
     return COGEN_RETURNED; /* send to an ended sub: result None, as in Python */

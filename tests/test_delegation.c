@@ -1,0 +1,353 @@
+/* BRIEF §3: yield_from (PEP 380), one test per behaviour. */
+#include "harness.h"
+
+#include "fault.h"
+#include <cogen.h>
+#include <stdint.h>
+
+static void log_cleanup(void *arg)
+{
+    tlogf("cleanup:%s ", (const char *)arg);
+}
+
+static cogen *mk(cogen_fn fn, void *arg, const char *name)
+{
+    cogen_opts o = {0, name, 0};
+    cogen *g = cogen_new(fn, arg, &o);
+    CHECK(g != NULL);
+    return g;
+}
+
+/* Yields base+1, base+2, base+3 (logging what it receives), returns base+100.
+ * A THROWN code 1 is handled (yields -1); others re-raised. */
+static void *sub_body(cogen *self, void *arg)
+{
+    intptr_t base = (intptr_t)arg;
+    void *got;
+    cogen_defer(self, log_cleanup, "sub");
+    for (intptr_t i = 1; i <= 3; i++) {
+        int k = cogen_yield(self, V(base + i), &got);
+        if (k == COGEN_SENT) {
+            tlogf("sub-got:%d ", I(got));
+        } else if (k == COGEN_THROWN) {
+            if (cogen_last_error(self)->code != 1)
+                cogen_reraise(self);
+            tlogf("sub-handled ");
+            cogen_yield(self, V(-1), NULL);
+        } else {
+            tlogf("sub-exit ");
+            return NULL;
+        }
+    }
+    return V(base + 100);
+}
+
+/* Delegates to a sub it creates (arg = base), logs the outcome, yields it. */
+static void *delegator(cogen *self, void *arg)
+{
+    cogen_opts o = {0, "sub", 0};
+    cogen *sub = cogen_new(sub_body, arg, &o);
+    void *result = V(-5);
+    int rc;
+    cogen_defer(self, log_cleanup, "delegator");
+    rc = cogen_yield_from(self, sub, &result);
+    cogen_free(sub);
+    if (rc == COGEN_EXIT) {
+        tlogf("delegator-exit ");
+        return NULL;
+    }
+    if (rc == COGEN_ERROR) {
+        tlogf("delegator-error:%d:%s ", cogen_last_error(self)->code,
+              cogen_last_error(self)->where);
+        cogen_yield(self, V(-2), NULL);
+        return NULL;
+    }
+    tlogf("result:%d ", I(result));
+    cogen_yield(self, result, NULL);
+    return V(7);
+}
+
+TEST(yield_from_primes_sub_and_passes_its_yields_out)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 11);
+    CHECK_EQ_INT(cogen_getstate(d), COGEN_SUSPENDED);
+    cogen_free(d);
+}
+
+TEST(yield_from_forwards_send_and_returns_sub_value)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_send(d, V(5), &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 12);
+    CHECK_EQ_INT(cogen_send(d, V(6), &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 13);
+    CHECK_EQ_INT(cogen_send(d, V(7), &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 110); /* the sub's return value, yielded by d */
+    CHECK_STR(tlog, "sub-got:5 sub-got:6 sub-got:7 cleanup:sub result:110 ");
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_RETURNED);
+    CHECK_EQ_INT(I(out), 7);
+    cogen_free(d);
+}
+
+TEST(yield_from_forwards_throw_to_sub)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(d, 1, "handled", &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), -1);
+    CHECK_STR(tlog, "sub-handled ");
+    cogen_free(d);
+}
+
+TEST(yield_from_sub_error_goes_to_delegator)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_YIELDED);
+    /* code 2: the sub re-raises; the delegator handles it and yields -2 */
+    CHECK_EQ_INT(cogen_throw(d, 2, "unhandled", &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), -2);
+    CHECK_STR(tlog, "cleanup:sub delegator-error:2:sub ");
+    cogen_free(d);
+}
+
+TEST(yield_from_close_closes_sub_first)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_close(d), 0);
+    CHECK_STR(tlog, "sub-exit cleanup:sub delegator-exit cleanup:delegator ");
+    CHECK_EQ_INT(cogen_getstate(d), COGEN_CLOSED);
+    cogen_free(d);
+}
+
+TEST(yield_from_throw_exit_closes_sub_first)
+{
+    cogen *d = mk(delegator, V(10), "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(d, COGEN_EEXIT, "x", &out), COGEN_RETURNED);
+    CHECK(out == NULL);
+    CHECK_STR(tlog, "sub-exit cleanup:sub delegator-exit cleanup:delegator ");
+    cogen_free(d);
+}
+
+static cogen *watched[2];
+static void *state_watcher(cogen *self, void *arg)
+{
+    (void)arg;
+    tlogf("states:%d,%d cur:%s ", cogen_getstate(watched[0]), cogen_getstate(self),
+          cogen_name(cogen_current()));
+    cogen_yield(self, V(1), NULL);
+    tlogf("states:%d,%d ", cogen_getstate(watched[0]), cogen_getstate(self));
+    return NULL;
+}
+
+static void *delegates_to_arg(cogen *self, void *arg)
+{
+    void *r;
+    int rc = cogen_yield_from(self, arg, &r);
+    tlogf("rc:%d cur:%s ", rc, cogen_name(cogen_current()));
+    return NULL;
+}
+
+TEST(yield_from_both_report_running)
+{
+    cogen *sub = mk(state_watcher, NULL, "watcher");
+    cogen *d = mk(delegates_to_arg, sub, "d");
+    watched[0] = d;
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_getstate(d), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_getstate(sub), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_RETURNED);
+    CHECK_STR(tlog, "states:1,1 cur:watcher states:1,1 rc:2 cur:d ");
+    CHECK(cogen_current() == NULL);
+    cogen_free(d);
+    cogen_free(sub);
+}
+
+/* A chain of delegators, each yield_from'ing the next; the last echoes. */
+static void *echo(cogen *self, void *arg)
+{
+    void *got = arg;
+    while (cogen_yield(self, got, &got) == COGEN_SENT)
+        ;
+    return V(-7);
+}
+
+static void *link_body(cogen *self, void *arg)
+{
+    void *r;
+    if (cogen_yield_from(self, arg, &r) != COGEN_RETURNED)
+        return NULL;
+    return V(I(r) - 1);
+}
+
+static cogen *make_chain(int depth, cogen **all)
+{
+    all[0] = mk(echo, V(0), "echo");
+    for (int i = 1; i <= depth; i++)
+        all[i] = mk(link_body, all[i - 1], "link");
+    return all[depth];
+}
+
+static long switches_per_send(int depth)
+{
+    cogen *all[65];
+    cogen *top = make_chain(depth, all);
+    void *out;
+    long before;
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_YIELDED);
+    before = cogen__switch_count();
+    for (int i = 1; i <= 100; i++) {
+        CHECK_EQ_INT(cogen_send(top, V(i), &out), COGEN_YIELDED);
+        CHECK_EQ_INT(I(out), i);
+    }
+    before = cogen__switch_count() - before;
+    /* the echo's return value travels up the chain, one less per level */
+    CHECK_EQ_INT(cogen_throw(top, COGEN_EEXIT, "x", &out), COGEN_RETURNED);
+    for (int i = depth; i >= 0; i--)
+        cogen_free(all[i]);
+    return before / 100;
+}
+
+TEST(yield_from_chain_send_costs_constant_switches)
+{
+    long s1 = switches_per_send(1), s8 = switches_per_send(8), s64 = switches_per_send(64);
+    CHECK_EQ_INT(s1, 2); /* one switch in, one out */
+    CHECK_EQ_INT(s8, 2);
+    CHECK_EQ_INT(s64, 2);
+}
+
+TEST(yield_from_sub_ended_behind_the_chain)
+{
+    cogen *all[9];
+    cogen *top = make_chain(8, all);
+    void *out;
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_YIELDED);
+    /* Closing the innermost directly: the next send reaches the delegator
+     * above it, whose yield_from returns NULL (as CPython's StopIteration
+     * without value); each level then returns its sub's value minus one. */
+    CHECK_EQ_INT(cogen_close(all[0]), 0);
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_RETURNED);
+    CHECK_EQ_INT(I(out), -8);
+    for (int i = 8; i >= 0; i--)
+        cogen_free(all[i]);
+}
+
+static void *returns_at_third(cogen *self, void *arg)
+{
+    if (cogen_yield(self, V(1), NULL) != COGEN_SENT || cogen_yield(self, V(2), NULL) != COGEN_SENT)
+        return NULL;
+    return arg;
+}
+
+TEST(yield_from_sub_return_value_propagates_up)
+{
+    cogen *inner = mk(returns_at_third, V(50), "inner");
+    cogen *mid = mk(link_body, inner, "mid");
+    cogen *top = mk(link_body, mid, "top");
+    void *out;
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 1);
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 2);
+    CHECK_EQ_INT(cogen_next(top, &out), COGEN_RETURNED);
+    CHECK_EQ_INT(I(out), 48); /* 50 - 1 (mid) - 1 (top) */
+    CHECK_EQ_INT(cogen_getstate(mid), COGEN_CLOSED);
+    CHECK_EQ_INT(cogen_getstate(inner), COGEN_CLOSED);
+    cogen_free(top);
+    cogen_free(mid);
+    cogen_free(inner);
+}
+
+TEST(yield_from_closed_sub_returns_at_once)
+{
+    cogen *sub = mk(returns_at_third, V(3), "sub");
+    cogen *d = mk(delegates_to_arg, sub, "d");
+    CHECK_EQ_INT(cogen_close(sub), 0);
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_RETURNED);
+    CHECK_STR(tlog, "rc:2 cur:d ");
+    cogen_free(d);
+    cogen_free(sub);
+}
+
+TEST(yield_from_sub_freed_while_delegated)
+{
+    cogen *sub = mk(returns_at_third, V(3), "sub");
+    cogen *d = mk(delegates_to_arg, sub, "d");
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    cogen_free(sub);
+    CHECK_EQ_INT(cogen_getstate(d), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_RETURNED);
+    CHECK_STR(tlog, "rc:2 cur:d ");
+    cogen_free(d);
+}
+
+TEST(yield_from_throw_into_ended_sub_comes_back)
+{
+    cogen *sub = mk(returns_at_third, V(3), "sub");
+    cogen *d = mk(delegates_to_arg, sub, "d");
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_close(sub), 0);
+    CHECK_EQ_INT(cogen_throw(d, 9, "late", NULL), COGEN_RETURNED);
+    CHECK_STR(tlog, "rc:-1 cur:d ");
+    cogen_free(d);
+    cogen_free(sub);
+}
+
+static void *ignores_exit(cogen *self, void *arg)
+{
+    (void)arg;
+    if (cogen_yield(self, V(1), NULL) == COGEN_EXIT)
+        cogen_yield(self, V(2), NULL);
+    return NULL;
+}
+
+static void *delegator_reporting(cogen *self, void *arg)
+{
+    int rc = cogen_yield_from(self, arg, NULL);
+    tlogf("rc:%d code:%d ", rc, cogen_last_error(self)->code);
+    if (rc == COGEN_ERROR)
+        cogen_reraise(self);
+    return NULL;
+}
+
+TEST(yield_from_sub_ignoring_exit_fails_delegator_close)
+{
+    cogen *sub = mk(ignores_exit, NULL, "sub");
+    cogen *d = mk(delegator_reporting, sub, "d");
+    CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_close(d), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(d)->code, COGEN_EIGNORED);
+    CHECK_STR(cogen_last_error(d)->where, "sub");
+    CHECK_EQ_INT(cogen_getstate(d), COGEN_CLOSED);
+    CHECK_EQ_INT(cogen_getstate(sub), COGEN_SUSPENDED); /* as in CPython */
+    CHECK_STR(tlog, "rc:-1 code:-103 ");
+    cogen_free(d);
+    cogen_free(sub);
+}
+
+TEST(yield_from_direct_send_to_sub)
+{
+    /* Python allows resuming a sub directly while it is delegated to. */
+    cogen *sub = mk(returns_at_third, V(3), "sub");
+    cogen *d = mk(delegates_to_arg, sub, "d");
+    void *out;
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(sub, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 2);
+    CHECK_EQ_INT(cogen_next(sub, &out), COGEN_RETURNED); /* to its direct resumer */
+    CHECK_EQ_INT(I(out), 3);
+    CHECK_STR(tlog, "");
+    CHECK_EQ_INT(cogen_next(d, &out), COGEN_RETURNED); /* d sees an ended sub */
+    CHECK_STR(tlog, "rc:2 cur:d ");
+    cogen_free(d);
+    cogen_free(sub);
+}
