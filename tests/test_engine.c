@@ -1,0 +1,158 @@
+/* The engine: many generators, stacks, pool reuse, failure injection. */
+#include "harness.h"
+
+#include "fault.h"
+#include <cogen.h>
+#include <errno.h>
+#include <stdint.h>
+
+static void *accumulate(cogen *self, void *arg)
+{
+    intptr_t sum = (intptr_t)arg;
+    void *got;
+    while (cogen_yield(self, V(sum), &got) == COGEN_SENT)
+        sum += (intptr_t)got;
+    return V(sum);
+}
+
+TEST(thousands_alive_at_once)
+{
+    enum { N = 10000 };
+    static cogen *gs[N];
+    void *out;
+    for (int i = 0; i < N; i++) {
+        gs[i] = cogen_new(accumulate, V(i), NULL);
+        CHECK(gs[i] != NULL);
+        CHECK_EQ_INT(cogen_next(gs[i], &out), COGEN_YIELDED);
+    }
+    for (int round = 1; round <= 3; round++)
+        for (int i = 0; i < N; i++) {
+            CHECK_EQ_INT(cogen_send(gs[i], V(round), &out), COGEN_YIELDED);
+            CHECK_EQ_INT(I(out), i + round * (round + 1) / 2);
+        }
+    for (int i = 0; i < N; i++)
+        cogen_free(gs[i]);
+}
+
+static int recurse(int depth, volatile char *prev)
+{
+    volatile char frame[1024];
+    frame[0] = (char)depth;
+    frame[1023] = prev ? prev[0] : 0;
+    if (depth == 0)
+        return frame[0] + frame[1023];
+    return recurse(depth - 1, frame) + 1;
+}
+
+static void *uses_stack(cogen *self, void *arg)
+{
+    int r = recurse(I(arg), NULL);
+    cogen_yield(self, V(r), NULL);
+    return V(recurse(I(arg), NULL));
+}
+
+TEST(body_can_use_most_of_its_stack)
+{
+    /* 100 frames of ~1 KiB in a 128 KiB stack (the default), twice */
+    cogen *g = cogen_new(uses_stack, V(100), NULL);
+    void *out;
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 101);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_RETURNED);
+    cogen_free(g);
+    /* a 1 MiB stack takes 900 frames */
+    cogen_opts big = {(size_t)1 << 20, "big", 0};
+    g = cogen_new(uses_stack, V(900), &big);
+    CHECK(g != NULL);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 901);
+    cogen_free(g);
+}
+
+TEST(stacks_are_reused_from_the_pool)
+{
+    /* Create and free far more generators than could fit at once in the
+     * address space we would otherwise use, in several size classes. */
+    for (int i = 0; i < 200000; i++) {
+        cogen_opts o = {(size_t)16384 << (i % 4), NULL, 0};
+        cogen *g = cogen_new(accumulate, V(i), &o);
+        void *out;
+        CHECK(g != NULL);
+        CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+        CHECK_EQ_INT(I(out), i);
+        cogen_free(g);
+    }
+}
+
+static void count_cleanup(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static void *many_cleanups(cogen *self, void *arg)
+{
+    int n = 0;
+    for (int i = 0; i < 20; i++) {
+        if (cogen_defer(self, count_cleanup, arg) != 0) {
+            CHECK_EQ_INT(cogen_last_error(self)->code, COGEN_ENOMEM);
+            count_cleanup(arg); /* not registered: ours to run */
+            n++;
+        }
+    }
+    cogen_yield(self, V(n), NULL);
+    return NULL;
+}
+
+/* Walks the failure countdown through every fallible operation met when
+ * creating a generator with a fresh stack class and growing its cleanup
+ * list: each failure must come out as a clean error, and leak nothing
+ * (the sanitizer and valgrind runs of this test check the leaks). */
+TEST(every_failure_point_is_a_clean_error)
+{
+    cogen_opts o = {(size_t)64 << 20, "fi", 0}; /* a class no other test uses */
+    int failures_seen = 0;
+    for (long n = 0; n < 100; n++) {
+        int cleanups = 0;
+        void *out;
+        cogen *g;
+        cogen__fail_after(n);
+        errno = 0;
+        g = cogen_new(many_cleanups, &cleanups, &o);
+        if (!g) {
+            CHECK_EQ_INT(cogen__fail_count(), 1);
+            CHECK_EQ_INT(errno, ENOMEM);
+            failures_seen++;
+            continue;
+        }
+        CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+        cogen_free(g);
+        CHECK_EQ_INT(cleanups, 20); /* every cleanup ran exactly once */
+        if (cogen__fail_count() == 0)
+            break;         /* the countdown outlived every fallible operation */
+        CHECK(I(out) > 0); /* a defer failed cleanly */
+        failures_seen++;
+    }
+    cogen__fail_after(-1);
+    /* chunk malloc, chunk mmap, guard page, then the cleanup list growths */
+    CHECK(failures_seen >= 4);
+}
+
+static void *reports_current(cogen *self, void *arg)
+{
+    (void)arg;
+    CHECK(cogen_current() == self);
+    cogen_yield(self, NULL, NULL);
+    CHECK(cogen_current() == self);
+    return NULL;
+}
+
+TEST(current_is_the_running_generator)
+{
+    cogen *g = cogen_new(reports_current, NULL, NULL);
+    CHECK(cogen_current() == NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK(cogen_current() == NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_RETURNED);
+    CHECK(cogen_current() == NULL);
+    cogen_free(g);
+}
