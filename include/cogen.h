@@ -233,6 +233,10 @@ COGEN_API int cogen_getstate(const cogen *g);
  */
 COGEN_API const cogen_err *cogen_last_error(const cogen *g);
 
+/** The stack bytes g's body can use (the requested size, rounded up to a
+ *  power of two, minus the control block kept at its top); 0 if g is NULL. */
+COGEN_API size_t cogen_stack_size(const cogen *g);
+
 /** g's name (as given in cogen_opts, or "cogen"); never NULL unless g is. */
 COGEN_API const char *cogen_name(const cogen *g);
 

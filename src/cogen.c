@@ -317,6 +317,21 @@ static void entry(void *arg)
 
 /* ------------------------------------------------------------- lifetime */
 
+static cogen *owner_of(const cogen__stack *st)
+{
+    return (cogen *)(((uintptr_t)st->hi - sizeof(cogen)) & ~(uintptr_t)63);
+}
+
+const char *cogen__stack_owner_name(const cogen__stack *st)
+{
+    return owner_of(st)->name;
+}
+
+size_t cogen__stack_owner_size(const cogen__stack *st)
+{
+    return stack_bytes(owner_of(st));
+}
+
 static void copy_name(cogen *g, const char *name)
 {
     copy_str(g->name, sizeof g->name, name ? name : "cogen");
@@ -334,10 +349,10 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     }
     if (size < COGEN_STACK_MIN)
         size = COGEN_STACK_MIN;
+    cogen__overflow_guard_thread();
     if (cogen__stack_get(size, &st) != 0)
         return NULL;
-    /* The control block sits at the top of its own stack. */
-    g = (cogen *)(((uintptr_t)st.hi - sizeof(cogen)) & ~(uintptr_t)63);
+    g = owner_of(&st); /* the control block sits at the top of its own stack */
     g->x = NULL;
     g->state = COGEN_CREATED;
     g->flags = flags;
@@ -507,6 +522,11 @@ int cogen_getstate(const cogen *g)
 const cogen_err *cogen_last_error(const cogen *g)
 {
     return g ? &g->err : NULL;
+}
+
+size_t cogen_stack_size(const cogen *g)
+{
+    return g ? stack_bytes(g) : 0;
 }
 
 const char *cogen_name(const cogen *g)

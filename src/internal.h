@@ -43,6 +43,17 @@ COGEN_HIDDEN void cogen__stack_put(const cogen__stack *s);
 /* For the overflow handler: if addr is in a guard page, the stack above it. */
 COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
 
+/* The name and usable stack size of the generator living on stack st
+ * (cogen.c; async-signal-safe: plain reads). */
+COGEN_HIDDEN const char *cogen__stack_owner_name(const cogen__stack *st);
+COGEN_HIDDEN size_t cogen__stack_owner_size(const cogen__stack *st);
+
+/* ---- stack overflow reporting (overflow.c) ---- */
+
+/* Makes sure this thread can report a stack overflow (handler installed,
+ * alternate signal stack in place). Cheap after the first call. */
+COGEN_HIDDEN void cogen__overflow_guard_thread(void);
+
 /* ---- failure injection (fault.c) ---- */
 
 /* True when the next fallible operation of the library should fail. Always

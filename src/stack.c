@@ -4,7 +4,7 @@
  * Why not one mmap per stack: each mprotect'ed guard page splits a mapping,
  * and Linux's default limit of 65,530 mappings per process then caps a
  * program near 32k generators. Instead stacks are carved from chunks of
- * about 8 MiB, and each slot's lowest page is made a guard with
+ * about 8 MiB, and each slot's lowest 16 KiB are made a guard with
  * MADV_GUARD_INSTALL (Linux >= 6.13), which does not split the mapping.
  * Older kernels fall back to mprotect (and to the old limit).
  *
@@ -96,9 +96,14 @@ static size_t slot_usable(unsigned cls)
     return (size_t)1 << (cls + CLASS_MIN_SHIFT);
 }
 
+/* 16 KiB: a function whose frame is smaller than the guard cannot jump
+ * over it into the stack below (bodies with bigger frames should be built
+ * with -fstack-clash-protection). With MADV_GUARD_INSTALL a guard costs
+ * address space only. */
 static size_t guard_size(void)
 {
-    return page_size();
+    size_t p = page_size();
+    return p > 16384 ? p : 16384;
 }
 
 static void describe(unsigned cls, char *slot, cogen__stack *out)
