@@ -35,14 +35,16 @@ static void *logger(cogen *self, void *arg)
     (void)arg;
     for (;;) {
         void *line;
-        switch (cogen_yield(self, NULL, &line)) {
-        case COGEN_SENT: printf("log: %s\n", (const char *)line); break;
-        case COGEN_THROWN:
-            if (cogen_last_error(self)->code != VALUE_ERROR)
-                cogen_reraise(self);
-            printf("log: skipped, %s\n", cogen_last_error(self)->msg);
-            break;
-        default: /* COGEN_EXIT: closed */ return NULL;
+        int rc = cogen_yield(self, NULL, &line);
+        if (rc == COGEN_SENT) {
+            printf("log: %s\n", (const char *)line);
+        } else if (rc == COGEN_THROWN) {
+            const cogen_err *e = cogen_last_error(self);
+            if (e->code != VALUE_ERROR)
+                cogen_reraise(self); /* not ours to handle: pass it on */
+            printf("log: skipped, %s\n", e->msg);
+        } else {
+            return NULL; /* COGEN_EXIT: closed */
         }
     }
 }
@@ -69,12 +71,17 @@ int main(void)
         return EXIT_FAILURE;
     }
     int ok = show("send", log, cogen_send(log, "starting", NULL)) == COGEN_YIELDED;
-    ok &= show("throw ValueError", log, cogen_throw(log, VALUE_ERROR, "bad record", NULL)) ==
-          COGEN_YIELDED;
+
+    /* A ValueError is handled: throw returns what the body yields next. */
+    int rc = cogen_throw(log, VALUE_ERROR, "bad record", NULL);
+    ok &= show("throw ValueError", log, rc) == COGEN_YIELDED;
     ok &= show("send", log, cogen_send(log, "still here", NULL)) == COGEN_YIELDED;
-    ok &= show("throw RuntimeError", log, cogen_throw(log, RUNTIME_ERROR, "You're hosed", NULL)) ==
-          COGEN_ERROR;
+
+    /* Anything else is passed on: it comes out of throw and ends the coroutine. */
+    rc = cogen_throw(log, RUNTIME_ERROR, "You're hosed", NULL);
+    ok &= show("throw RuntimeError", log, rc) == COGEN_ERROR;
     ok &= show("send", log, cogen_send(log, "anyone?", NULL)) == COGEN_RETURNED;
+
     cogen_free(log);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -38,7 +38,7 @@ int main(void)
                 break;
         ok = rc == COGEN_RETURNED && cogen_close(sink) == 0; /* sink.close()          */
         if (!ok)
-            fprintf(stderr, "error: '%s' '%s'\n", cogen_last_error(gen)->msg,
+            fprintf(stderr, "countdown: '%s', summer: '%s'\n", cogen_last_error(gen)->msg,
                     cogen_last_error(sink)->msg);
     }
     cogen_free(gen);
