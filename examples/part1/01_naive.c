@@ -76,11 +76,14 @@ int main(void)
     }
     printf("grep is %s\n", state_name(g));
 
-    /* Sending before priming is refused: no body code runs, g is unchanged. */
-    if (cogen_send(g, "python rocks", NULL) == COGEN_ERROR) {
-        const cogen_err *e = cogen_last_error(g);
-        printf("send too early: %s (still %s)\n", e->msg, state_name(g));
+    /* Sending before priming is refused (COGEN_EFRESH): no body code runs
+     * and g is unchanged, so it can still be primed and used. */
+    if (cogen_send(g, "python rocks", NULL) != COGEN_ERROR) {
+        fprintf(stderr, "a send before priming was accepted\n");
+        cogen_free(g);
+        return EXIT_FAILURE;
     }
+    printf("send too early: %s (still %s)\n", cogen_last_error(g)->msg, state_name(g));
 
     /* Prime it: run the body to its first yield. */
     if (cogen_next(g, NULL) != COGEN_YIELDED) {
