@@ -92,7 +92,12 @@ static void default_unraisable(const cogen *g, const char *context, const cogen_
 /* For code that runs on a generator's stack: after a switch the thread may
  * be another one, so the thread-local slot is looked up afresh, in a call
  * the compiler can neither inline nor see through. */
-__attribute__((noinline, noclone)) static void set_current(cogen *g)
+#if defined(__clang__)
+#define COGEN_NOINLINE_OPAQUE __attribute__((noinline))
+#else
+#define COGEN_NOINLINE_OPAQUE __attribute__((noinline, noclone))
+#endif
+COGEN_NOINLINE_OPAQUE static void set_current(cogen *g)
 {
     __asm__ volatile("" ::: "memory");
     tls_current = g;

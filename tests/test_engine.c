@@ -63,12 +63,17 @@ TEST(body_can_use_most_of_its_stack)
     CHECK_EQ_INT(I(out), 101);
     CHECK_EQ_INT(cogen_next(g, &out), COGEN_RETURNED);
     cogen_free(g);
-    /* a 1 MiB stack takes 900 frames */
+    /* a 1 MiB stack takes 900 frames (ASan's redzones make frames bigger) */
+#if defined(__SANITIZE_ADDRESS__)
+    int frames = 400;
+#else
+    int frames = 900;
+#endif
     cogen_opts big = {(size_t)1 << 20, "big", 0};
-    g = cogen_new(uses_stack, V(900), &big);
+    g = cogen_new(uses_stack, V(frames), &big);
     CHECK(g != NULL);
     CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
-    CHECK_EQ_INT(I(out), 901);
+    CHECK_EQ_INT(I(out), frames + 1);
     cogen_free(g);
 }
 
@@ -212,6 +217,7 @@ TEST(stack_overflow_is_reported_and_aborts)
     CHECK(waitpid(pid, &status, 0) == pid);
     CHECK(WIFSIGNALED(status));
     CHECK_EQ_INT(WTERMSIG(status), SIGABRT);
-    CHECK_STR(buf, expect);
+    /* (a sanitizer may have printed a warning line before ours) */
+    CHECK(strstr(buf, expect) != NULL);
     cogen_free(g);
 }
