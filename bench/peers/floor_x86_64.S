@@ -1,0 +1,65 @@
+/*
+ * The floor: the least a stackful switch can do on x86-64 SysV, written
+ * for this benchmark only (not the library's switch). Push the six
+ * callee-saved registers, swap stack pointers, pop them, and resume with
+ * `pop; jmp` (an indirect jump the predictor learns, instead of a `ret`
+ * the return-stack buffer would mispredict). One pointer travels in each
+ * direction in a register: the third argument comes out as the other
+ * side's return value.
+ */
+    .text
+
+/* void *bench_floor_swap(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)) */
+    .globl  bench_floor_swap
+    .type   bench_floor_swap, @function
+    .p2align 4
+bench_floor_swap:
+    pushq   %rbp
+    pushq   %rbx
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    movq    %rsp, (%rdi)
+    movq    (%rsi), %rsp
+    movq    %rdx, %rax
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    popq    %rcx
+    jmpq    *%rcx
+    .size   bench_floor_swap, .-bench_floor_swap
+
+/* First code on a new stack: r12 = entry, r13 = its first argument; the
+ * value of the first swap (rax) is the second. */
+    .type   bench_floor_start, @function
+    .p2align 4
+bench_floor_start:
+    movq    %r13, %rdi
+    movq    %rax, %rsi
+    callq   *%r12
+    ud2
+    .size   bench_floor_start, .-bench_floor_start
+
+/* void bench_floor_init(void **sp (rdi), char *hi (rsi), void (*entry)(void *, void *) (rdx), void *arg (rcx)) */
+    .globl  bench_floor_init
+    .type   bench_floor_init, @function
+    .p2align 4
+bench_floor_init:
+    leaq    bench_floor_start(%rip), %rax
+    movq    %rax, -8(%rsi)
+    movq    $0, -16(%rsi)
+    movq    $0, -24(%rsi)
+    movq    %rdx, -32(%rsi)
+    movq    %rcx, -40(%rsi)
+    movq    $0, -48(%rsi)
+    movq    $0, -56(%rsi)
+    leaq    -56(%rsi), %rax
+    movq    %rax, (%rdi)
+    ret
+    .size   bench_floor_init, .-bench_floor_init
+
+    .section .note.GNU-stack,"",@progbits
