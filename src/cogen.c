@@ -36,12 +36,14 @@ enum wake { WAKE_MSG, WAKE_SUB_DONE };
 
 /* What crosses one resume; lives on the resumer's stack for its duration. */
 typedef struct xfer {
-    cogen_ctx ctx; /* the resumer's saved context */
-    cogen *target; /* the generator the call was addressed to */
-    int kind;      /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
-    int status;    /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
-    void *value;   /* in: the value sent; out: yielded or returned value */
-    bool fp_saved; /* fenv holds the resumer's floating-point environment */
+    cogen_ctx ctx;     /* the resumer's saved context */
+    cogen *target;     /* the generator the call was addressed to */
+    int kind;          /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
+    int status;        /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
+    void *value;       /* in: the value sent; out: yielded or returned value */
+    cogen *leaving;    /* generator switched away from, whose new state */
+    int leaving_state; /* is published once its context is saved */
+    bool fp_saved;     /* fenv holds the resumer's floating-point environment */
     fenv_t fenv;
     cogen__san_side san; /* the resumer's side, for sanitizers */
 } xfer;
@@ -55,9 +57,9 @@ enum { INLINE_DEFERS = 4, NAME_MAX_LEN = 48, MSG_MAX_LEN = 160 };
 
 struct cogen {
     /* Hot: read on every send/yield. */
-    cogen_ctx ctx; /* saved context while not running */
-    xfer *x;       /* record of the resume in progress */
-    int state;     /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
+    cogen_ctx ctx;     /* saved context while not running */
+    xfer *x;           /* record of the resume in progress */
+    _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
     unsigned flags;
     cogen *delegate; /* sub-generator of a yield_from in progress */
     cogen *parent;   /* the generator delegating to this one */
@@ -219,9 +221,49 @@ static inline void switch_to(cogen_ctx *from, cogen_ctx *to)
     cogen__ctx_switch(from, to);
 }
 
+/*
+ * States and threads. A generator is taken with a compare-and-swap from
+ * SUSPENDED (or CREATED) to RUNNING, so that two threads resuming it at
+ * once get one run and one COGEN_EBUSY, never two runs on one stack. The
+ * way back is published late: a generator that yields or ends only
+ * records its new state in the record (`leaving`), and whoever the switch
+ * lands on stores it, once the generator's registers are saved and nothing
+ * runs on its stack any more. Until then it stays RUNNING to everyone.
+ */
+static int state_of(const cogen *g)
+{
+    return atomic_load_explicit(&g->state, memory_order_acquire);
+}
+
+static bool claim(cogen *g, int from)
+{
+    return atomic_compare_exchange_strong_explicit(&g->state, &from, COGEN_RUNNING,
+                                                   memory_order_acquire, memory_order_relaxed);
+}
+
+static void set_state(cogen *g, int state)
+{
+    atomic_store_explicit(&g->state, state, memory_order_release);
+}
+
+/* On landing after a switch: publish the state of the generator left. */
+static void publish(xfer *x)
+{
+    if (x->leaving) {
+        set_state(x->leaving, x->leaving_state);
+        x->leaving = NULL;
+    }
+}
+
+static void leave_as(xfer *x, cogen *g, int state)
+{
+    x->leaving = g;
+    x->leaving_state = state;
+}
+
 static cogen *innermost(cogen *g)
 {
-    while (COGEN_UNLIKELY(g->delegate != NULL) && g->delegate->state != COGEN_CLOSED)
+    while (COGEN_UNLIKELY(g->delegate != NULL) && state_of(g->delegate) != COGEN_CLOSED)
         g = g->delegate;
     return g;
 }
@@ -235,7 +277,7 @@ static size_t stack_bytes(const cogen *g)
 static bool executing(const cogen *g)
 {
     const char *sp = (const char *)__builtin_frame_address(0);
-    return g && g->state == COGEN_RUNNING && sp >= g->stack.lo && sp < (const char *)g;
+    return g && sp >= g->stack.lo && sp < (const char *)g && state_of(g) == COGEN_RUNNING;
 }
 
 /* Arriving on g's stack: finish the sanitizer switch, and learn the
@@ -243,10 +285,12 @@ static bool executing(const cogen *g)
 static void arrive(cogen *g)
 {
     cogen__san_arrive_gen(&g->san, &g->x->san);
+    publish(g->x);
 }
 
 /* Resumes g (or, for SENT and THROWN, the innermost generator of its
- * chain, `leaf`) with kind/value, and waits for it to yield or end. */
+ * chain, `leaf`, which the caller has claimed) with kind/value, and waits
+ * for it to yield or end. */
 static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
 {
     xfer x;
@@ -254,9 +298,9 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     x.target = g;
     x.kind = kind;
     x.value = value;
+    x.leaving = NULL;
     x.fp_saved = false;
     leaf->x = &x;
-    leaf->state = COGEN_RUNNING;
     leaf->wake = WAKE_MSG;
     prev = tls_current;
     tls_current = leaf;
@@ -264,6 +308,7 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     cogen__san_leave_resumer(&x.san, &leaf->san, leaf->stack.lo, stack_bytes(leaf));
     switch_to(&x.ctx, &leaf->ctx);
     cogen__san_arrive_resumer(&x.san);
+    publish(&x);
     tls_current = prev;
     if (out)
         *out = x.value;
@@ -290,9 +335,11 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
     run_defers(g);
     x = g->x;
     p = g->parent;
-    g->state = COGEN_CLOSED;
+    leave_as(x, g, COGEN_CLOSED);
     fp_leave(g, x);
-    if (g == x->target || !p || p->delegate != g) {
+    /* To the delegating parent if g was reached through it and the parent
+     * is parked in its yield_from (claimed, so no other thread takes it). */
+    if (g == x->target || !p || p->delegate != g || !claim(p, COGEN_SUSPENDED)) {
         x->status = status;
         x->value = status == COGEN_RETURNED ? value : NULL;
         cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
@@ -302,7 +349,6 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
         p->wake = WAKE_SUB_DONE;
         p->sub_status = status;
         p->sub_value = status == COGEN_RETURNED ? value : NULL;
-        p->state = COGEN_RUNNING;
         set_current(p);
         fp_enter(p, x);
         cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p), p->san.fiber);
@@ -359,7 +405,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
         return NULL;
     g = owner_of(&st); /* the control block sits at the top of its own stack */
     g->x = NULL;
-    g->state = COGEN_CREATED;
+    atomic_init(&g->state, COGEN_CREATED);
     g->flags = flags;
     g->delegate = g->parent = NULL;
     g->finishing = false;
@@ -415,8 +461,12 @@ void cogen_free(cogen *g)
         return;
     case COGEN_SUSPENDED:
         if (cogen_close(g) != 0) {
+            if (g->err.code == COGEN_EBUSY) { /* another thread took it meanwhile */
+                report_unraisable(g, "cogen_free");
+                return;
+            }
             report_unraisable(g, "close in cogen_free");
-            if (g->state == COGEN_SUSPENDED) /* EXIT ignored: clean up for it */
+            if (state_of(g) == COGEN_SUSPENDED) /* EXIT ignored: clean up for it */
                 run_defers(g);
         }
         break;
@@ -440,19 +490,22 @@ int cogen_send(cogen *g, void *value, void **out)
         return COGEN_ERROR;
     }
     leaf = innermost(g);
-    if (COGEN_LIKELY(leaf->state == COGEN_SUSPENDED))
+    if (COGEN_LIKELY(claim(leaf, COGEN_SUSPENDED)))
         return resume(g, leaf, COGEN_SENT, value, out);
-    switch (leaf->state) {
+    switch (state_of(leaf)) {
     case COGEN_CREATED:
         if (value)
             return fail(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
-        return resume(g, leaf, COGEN_SENT, NULL, out);
-    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
-    default:
+        if (claim(leaf, COGEN_CREATED))
+            return resume(g, leaf, COGEN_SENT, NULL, out);
+        break;
+    case COGEN_CLOSED:
         if (out)
             *out = NULL;
         return COGEN_RETURNED;
+    default: break;
     }
+    return fail(g, COGEN_EBUSY, "generator already executing");
 }
 
 int cogen_next(cogen *g, void **out)
@@ -461,11 +514,22 @@ int cogen_next(cogen *g, void **out)
 }
 
 /* Delivers EXIT to g itself (not its innermost sub: a delegator closes its
- * sub first). g must be suspended. */
+ * sub first). g must be suspended, with its chain parked. */
 static int deliver_exit(cogen *g, void **out)
 {
+    if (innermost(g) != g && state_of(innermost(g)) != COGEN_SUSPENDED)
+        return fail(g, COGEN_EBUSY, "generator already executing");
+    if (!claim(g, COGEN_SUSPENDED))
+        return fail(g, COGEN_EBUSY, "generator already executing");
     set_exit(g);
     return resume(g, g, COGEN_EXIT, NULL, out);
+}
+
+/* CREATED -> CLOSED without running anything; false if g was taken. */
+static bool close_unstarted(cogen *g)
+{
+    int from = COGEN_CREATED;
+    return atomic_compare_exchange_strong(&g->state, &from, COGEN_CLOSED);
 }
 
 int cogen_throw(cogen *g, int code, const char *msg, void **out)
@@ -480,18 +544,22 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     if (code == 0)
         return fail(g, COGEN_EINVAL, "cogen_throw: error code 0");
     leaf = innermost(g);
-    switch (leaf->state) {
-    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
+    switch (state_of(leaf)) {
     case COGEN_CREATED:
-        g->state = COGEN_CLOSED;
+        if (!close_unstarted(g))
+            break;
         /* fall through */
     case COGEN_CLOSED: return fail(g, code, "%s", msg ? msg : "thrown");
+    case COGEN_SUSPENDED:
+        if (code == COGEN_EEXIT)
+            return deliver_exit(g, out);
+        if (!claim(leaf, COGEN_SUSPENDED))
+            break;
+        (void)fail(leaf, code, "%s", msg ? msg : "thrown");
+        return resume(g, leaf, COGEN_THROWN, NULL, out);
     default: break;
     }
-    if (code == COGEN_EEXIT)
-        return deliver_exit(g, out);
-    (void)fail(leaf, code, "%s", msg ? msg : "thrown");
-    return resume(g, leaf, COGEN_THROWN, NULL, out);
+    return fail(g, COGEN_EBUSY, "generator already executing");
 }
 
 int cogen_close(cogen *g)
@@ -503,11 +571,17 @@ int cogen_close(cogen *g)
     }
     switch (cogen_getstate(g)) {
     case COGEN_CLOSED: return 0;
-    case COGEN_CREATED: g->state = COGEN_CLOSED; return 0;
+    case COGEN_CREATED:
+        if (close_unstarted(g))
+            return 0;
+        /* taken meanwhile */
+        /* fall through */
     case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
     default: break;
     }
     rc = deliver_exit(g, NULL);
+    if (rc == COGEN_ERROR && g->err.code == COGEN_EBUSY)
+        return rc;
     if (rc == COGEN_YIELDED)
         return fail(g, COGEN_EIGNORED, "generator ignored EXIT");
     if (rc == COGEN_ERROR && g->err.code != COGEN_EEXIT)
@@ -521,7 +595,7 @@ int cogen_getstate(const cogen *g)
         errno = EINVAL;
         return -1;
     }
-    return innermost((cogen *)g)->state;
+    return state_of(innermost((cogen *)g));
 }
 
 const cogen_err *cogen_last_error(const cogen *g)
@@ -556,7 +630,7 @@ int cogen_yield(cogen *self, void *value, void **received)
     x = self->x;
     x->status = COGEN_YIELDED;
     x->value = value;
-    self->state = COGEN_SUSPENDED;
+    leave_as(x, self, COGEN_SUSPENDED);
     fp_leave(self, x);
     cogen__san_leave_gen(&self->san, x->san.bottom, x->san.size, x->san.fiber);
     switch_to(&self->ctx, &x->ctx);
@@ -674,23 +748,21 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     if (sub->parent)
         return fail(self, COGEN_EINVAL, "cogen_yield_from: '%s' is already being delegated to",
                     sub->name);
-    switch (cogen_getstate(sub)) {
-    case COGEN_RUNNING:
+    leaf = innermost(sub);
+    if (!claim(leaf, COGEN_SUSPENDED) && !claim(leaf, COGEN_CREATED)) {
+        if (state_of(leaf) == COGEN_CLOSED)
+            return COGEN_RETURNED; /* Python: the result of an exhausted sub is None */
         return fail(self, COGEN_EBUSY, "cogen_yield_from: '%s' already executing", sub->name);
-    case COGEN_CLOSED: return COGEN_RETURNED;
-    default: break;
     }
     /* Prime the sub (a send of NULL) on behalf of self's resumer. */
-    leaf = innermost(sub);
     self->delegate = sub;
     sub->parent = self;
     x = self->x;
     x->kind = COGEN_SENT;
     x->value = NULL;
     leaf->x = x;
-    leaf->state = COGEN_RUNNING;
     leaf->wake = WAKE_MSG;
-    self->state = COGEN_SUSPENDED;
+    leave_as(x, self, COGEN_SUSPENDED);
     set_current(leaf);
     fp_leave(self, x);
     fp_enter(leaf, x);
