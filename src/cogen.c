@@ -55,10 +55,22 @@ typedef struct deferred {
 
 enum { INLINE_DEFERS = 4, NAME_MAX_LEN = 48, MSG_MAX_LEN = 160 };
 
+/* An error with room for its strings. */
+typedef struct err_buf {
+    cogen_err err;
+    char msg[MSG_MAX_LEN];
+    char where[NAME_MAX_LEN];
+} err_buf;
+
 struct cogen {
     /* Hot: read on every send/yield. */
-    cogen_ctx ctx;     /* saved context while not running */
-    xfer *x;           /* record of the resume in progress */
+    cogen_ctx ctx; /* saved context while not running */
+    xfer *x;       /* record of the resume in progress */
+    /* Not reset by cogen_new: counts the lives of this stack slot, so that
+     * a thread's record of a call-site error about a freed generator never
+     * applies to a new one at the same address. (Kept away from the end of
+     * the struct, where the stack pool links free slots.) */
+    unsigned long generation;
     _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
     unsigned flags;
     cogen *delegate; /* sub-generator of a yield_from in progress */
@@ -76,11 +88,23 @@ struct cogen {
     cogen__stack stack;
     cogen__san_gen san;
     fenv_t fenv; /* own environment, with COGEN_FPENV */
-    cogen_err err;
-    char msg[MSG_MAX_LEN];
-    char where[NAME_MAX_LEN];
+    err_buf e;   /* errors of the body: written by whoever runs it */
     char name[NAME_MAX_LEN];
 };
+
+/*
+ * Errors found at a call site without running the generator (EBUSY,
+ * EFRESH, bad arguments, an error thrown into an unstarted or ended one,
+ * EIGNORED) are not written into the generator: another thread may be
+ * running it and reading its error. They go to the calling thread's own
+ * record, which cogen_last_error(g) returns on that thread until the
+ * thread next records an error of g's body.
+ */
+static _Thread_local struct {
+    const cogen *g;
+    unsigned long generation;
+    err_buf e;
+} call_error;
 
 /* initial-exec: a plain %fs-relative access instead of a __tls_get_addr
  * call. Only resumers read and write it around their own switch, and a
@@ -117,15 +141,36 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static void set_error_v(cogen *g, int code, const char *where, const char *fmt, va_list ap)
+static void buf_set_v(err_buf *b, int code, const char *where, const char *fmt, va_list ap)
 {
-    vsnprintf(g->msg, sizeof g->msg, fmt, ap);
-    copy_str(g->where, sizeof g->where, where);
-    g->err.code = code;
-    g->err.msg = g->msg;
-    g->err.where = g->where;
+    vsnprintf(b->msg, sizeof b->msg, fmt, ap);
+    copy_str(b->where, sizeof b->where, where);
+    b->err = (cogen_err){code, b->msg, b->where};
 }
 
+static void buf_copy(err_buf *b, const cogen_err *src)
+{
+    if (&b->err == src)
+        return;
+    copy_str(b->msg, sizeof b->msg, src->msg);
+    copy_str(b->where, sizeof b->where, src->where);
+    b->err = (cogen_err){src->code, b->msg, b->where};
+}
+
+/* g's body error changed on this thread: it is the latest news here. */
+static void touch_error(const cogen *g)
+{
+    if (call_error.g == g)
+        call_error.g = NULL;
+}
+
+static void set_error_v(cogen *g, int code, const char *where, const char *fmt, va_list ap)
+{
+    buf_set_v(&g->e, code, where, fmt, ap);
+    touch_error(g);
+}
+
+/* Records an error of g's body (the caller runs g, or owns it). */
 COGEN_PRINTF(3, 4)
 static int fail(cogen *g, int code, const char *fmt, ...)
 {
@@ -136,15 +181,23 @@ static int fail(cogen *g, int code, const char *fmt, ...)
     return COGEN_ERROR;
 }
 
-static void copy_error(cogen *dst, const cogen *src)
+/* Records an error found at the call site, in the caller's thread. */
+COGEN_PRINTF(3, 4)
+static int refuse(const cogen *g, int code, const char *fmt, ...)
 {
-    if (dst == src)
-        return;
-    copy_str(dst->msg, sizeof dst->msg, src->err.msg);
-    copy_str(dst->where, sizeof dst->where, src->err.where);
-    dst->err.code = src->err.code;
-    dst->err.msg = dst->msg;
-    dst->err.where = dst->where;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_set_v(&call_error.e, code, g->name, fmt, ap);
+    va_end(ap);
+    call_error.g = g;
+    call_error.generation = g->generation;
+    return COGEN_ERROR;
+}
+
+static void copy_error(cogen *dst, const cogen_err *src)
+{
+    buf_copy(&dst->e, src);
+    touch_error(dst);
 }
 
 static void set_exit(cogen *g)
@@ -155,7 +208,7 @@ static void set_exit(cogen *g)
 static void report_unraisable(const cogen *g, const char *context)
 {
     cogen_unraisable_fn hook = atomic_load(&unraisable_hook);
-    hook(g, context, &g->err);
+    hook(g, context, cogen_last_error(g));
 }
 
 static void default_unraisable(const cogen *g, const char *context, const cogen_err *err)
@@ -416,14 +469,15 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->cap = INLINE_DEFERS;
     g->stack = st;
     copy_name(g, opts ? opts->name : NULL);
-    g->msg[0] = '\0';
-    g->err = (cogen_err){0, g->msg, g->name};
+    g->e.msg[0] = g->e.where[0] = '\0';
+    g->e.err = (cogen_err){0, g->e.msg, g->e.where};
+    touch_error(g);
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, st.lo, stack_bytes(g));
     cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
     if ((flags & COGEN_PRIMED) && cogen_next(g, NULL) != COGEN_YIELDED) {
-        if (g->err.code)
+        if (cogen_last_error(g)->code)
             report_unraisable(g, "primed body ended before its first yield");
         cogen_free(g);
         errno = ECANCELED;
@@ -456,12 +510,12 @@ void cogen_free(cogen *g)
         return;
     switch (cogen_getstate(g)) {
     case COGEN_RUNNING:
-        (void)fail(g, COGEN_EBUSY, "cogen_free: generator already executing; not freed");
+        (void)refuse(g, COGEN_EBUSY, "cogen_free: generator already executing; not freed");
         report_unraisable(g, "cogen_free");
         return;
     case COGEN_SUSPENDED:
         if (cogen_close(g) != 0) {
-            if (g->err.code == COGEN_EBUSY) { /* another thread took it meanwhile */
+            if (cogen_last_error(g)->code == COGEN_EBUSY) { /* taken by another thread */
                 report_unraisable(g, "cogen_free");
                 return;
             }
@@ -476,6 +530,7 @@ void cogen_free(cogen *g)
     if (g->defers != g->inline_defers)
         free(g->defers);
     cogen__san_free(&g->san);
+    g->generation++;
     st = g->stack; /* g lives on that stack */
     cogen__stack_put(&st);
 }
@@ -495,7 +550,7 @@ int cogen_send(cogen *g, void *value, void **out)
     switch (state_of(leaf)) {
     case COGEN_CREATED:
         if (value)
-            return fail(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
+            return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
         if (claim(leaf, COGEN_CREATED))
             return resume(g, leaf, COGEN_SENT, NULL, out);
         break;
@@ -505,7 +560,7 @@ int cogen_send(cogen *g, void *value, void **out)
         return COGEN_RETURNED;
     default: break;
     }
-    return fail(g, COGEN_EBUSY, "generator already executing");
+    return refuse(g, COGEN_EBUSY, "generator already executing");
 }
 
 int cogen_next(cogen *g, void **out)
@@ -518,9 +573,9 @@ int cogen_next(cogen *g, void **out)
 static int deliver_exit(cogen *g, void **out)
 {
     if (innermost(g) != g && state_of(innermost(g)) != COGEN_SUSPENDED)
-        return fail(g, COGEN_EBUSY, "generator already executing");
+        return refuse(g, COGEN_EBUSY, "generator already executing");
     if (!claim(g, COGEN_SUSPENDED))
-        return fail(g, COGEN_EBUSY, "generator already executing");
+        return refuse(g, COGEN_EBUSY, "generator already executing");
     set_exit(g);
     return resume(g, g, COGEN_EXIT, NULL, out);
 }
@@ -542,14 +597,14 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     if (out)
         *out = NULL;
     if (code == 0)
-        return fail(g, COGEN_EINVAL, "cogen_throw: error code 0");
+        return refuse(g, COGEN_EINVAL, "cogen_throw: error code 0");
     leaf = innermost(g);
     switch (state_of(leaf)) {
     case COGEN_CREATED:
         if (!close_unstarted(g))
             break;
         /* fall through */
-    case COGEN_CLOSED: return fail(g, code, "%s", msg ? msg : "thrown");
+    case COGEN_CLOSED: return refuse(g, code, "%s", msg ? msg : "thrown");
     case COGEN_SUSPENDED:
         if (code == COGEN_EEXIT)
             return deliver_exit(g, out);
@@ -559,7 +614,7 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
         return resume(g, leaf, COGEN_THROWN, NULL, out);
     default: break;
     }
-    return fail(g, COGEN_EBUSY, "generator already executing");
+    return refuse(g, COGEN_EBUSY, "generator already executing");
 }
 
 int cogen_close(cogen *g)
@@ -576,15 +631,15 @@ int cogen_close(cogen *g)
             return 0;
         /* taken meanwhile */
         /* fall through */
-    case COGEN_RUNNING: return fail(g, COGEN_EBUSY, "generator already executing");
+    case COGEN_RUNNING: return refuse(g, COGEN_EBUSY, "generator already executing");
     default: break;
     }
     rc = deliver_exit(g, NULL);
-    if (rc == COGEN_ERROR && g->err.code == COGEN_EBUSY)
+    if (rc == COGEN_ERROR && cogen_last_error(g)->code == COGEN_EBUSY)
         return rc;
     if (rc == COGEN_YIELDED)
-        return fail(g, COGEN_EIGNORED, "generator ignored EXIT");
-    if (rc == COGEN_ERROR && g->err.code != COGEN_EEXIT)
+        return refuse(g, COGEN_EIGNORED, "generator ignored EXIT");
+    if (rc == COGEN_ERROR && cogen_last_error(g)->code != COGEN_EEXIT)
         return COGEN_ERROR;
     return 0;
 }
@@ -600,7 +655,11 @@ int cogen_getstate(const cogen *g)
 
 const cogen_err *cogen_last_error(const cogen *g)
 {
-    return g ? &g->err : NULL;
+    if (!g)
+        return NULL;
+    if (call_error.g == g && call_error.generation == g->generation)
+        return &call_error.e.err;
+    return &g->e.err;
 }
 
 size_t cogen_stack_size(const cogen *g)
@@ -663,7 +722,7 @@ void cogen_reraise(cogen *self)
 {
     if (!executing(self))
         misuse("cogen_reraise", self);
-    if (self->err.code == 0)
+    if (self->e.err.code == 0)
         (void)fail(self, COGEN_EINVAL, "cogen_reraise: no error to re-raise");
     finish(self, COGEN_ERROR, NULL);
 }
@@ -713,13 +772,13 @@ static int delegation_result(cogen *self, void **result)
                 *result = self->sub_value;
             return COGEN_RETURNED;
         }
-        copy_error(self, sub);
+        copy_error(self, cogen_last_error(sub));
         return COGEN_ERROR;
     }
     if (kind == COGEN_EXIT) {
         /* PEP 380: close the sub first; if that fails, its error replaces EXIT. */
         if (sub && cogen_close(sub) != 0) {
-            copy_error(self, sub);
+            copy_error(self, cogen_last_error(sub));
             drop_delegate(self);
             return COGEN_ERROR;
         }
