@@ -66,10 +66,9 @@ struct cogen {
     /* Hot: read on every send/yield. */
     cogen_ctx ctx; /* saved context while not running */
     xfer *x;       /* record of the resume in progress */
-    /* Not reset by cogen_new: counts the lives of this stack slot, so that
-     * a thread's record of a call-site error about a freed generator never
-     * applies to a new one at the same address. (Kept away from the end of
-     * the struct, where the stack pool links free slots.) */
+    /* Unique per generator ever made (see call_error), so that a thread's
+     * record of an error about a freed generator never applies to a new one
+     * at the same address. */
     unsigned long generation;
     _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
     unsigned flags;
@@ -105,6 +104,20 @@ static _Thread_local struct {
     unsigned long generation;
     err_buf e;
 } call_error;
+
+/* Generation numbers: a per-thread count, tagged with the thread's number
+ * (drawn once per thread), unique without an atomic operation per
+ * generator. */
+enum { THREAD_TAG_BITS = 20 };
+static atomic_ulong threads_seen;
+static _Thread_local unsigned long thread_tag, births;
+
+static unsigned long next_generation(void)
+{
+    if (COGEN_UNLIKELY(!thread_tag))
+        thread_tag = atomic_fetch_add(&threads_seen, 1) % ((1ul << THREAD_TAG_BITS) - 1) + 1;
+    return ++births << THREAD_TAG_BITS | thread_tag;
+}
 
 /* initial-exec: a plain %fs-relative access instead of a __tls_get_addr
  * call. Only resumers read and write it around their own switch, and a
@@ -458,6 +471,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
         return NULL;
     g = owner_of(&st); /* the control block sits at the top of its own stack */
     g->x = NULL;
+    g->generation = next_generation();
     atomic_init(&g->state, COGEN_CREATED);
     g->flags = flags;
     g->delegate = g->parent = NULL;
@@ -530,7 +544,6 @@ void cogen_free(cogen *g)
     if (g->defers != g->inline_defers)
         free(g->defers);
     cogen__san_free(&g->san);
-    g->generation++;
     st = g->stack; /* g lives on that stack */
     cogen__stack_put(&st);
 }

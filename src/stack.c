@@ -9,10 +9,11 @@
  * Older kernels fall back to mprotect (and to the old limit).
  *
  * Sizes are rounded up to powers of two (size classes), so that there are
- * few classes and each has its own free list. Freed stacks go to a small
- * per-thread cache first (no lock: create/free cost a pointer pop/push);
- * past COGEN__WARM_STACKS per thread and class they go to a global list,
- * and their pages except the topmost are given back to the system first.
+ * few classes and each has its own free lists. Freed stacks go to a small
+ * per-thread cache first (no lock: create/free cost a pointer pop/push;
+ * the link lives in the stack's top page, which stays resident); past
+ * COGEN__WARM_STACKS per thread and class they go to a global list kept
+ * outside the stacks, and all their pages are given back to the system.
  *
  * Chunks are never unmapped: a stack's address range stays reserved for
  * reuse. The chunk list doubles as the registry the overflow handler reads
@@ -60,9 +61,10 @@ typedef struct free_slot {
 } free_slot;
 
 typedef struct size_class {
-    chunk *carving;  /* chunk new slots are cut from */
-    size_t carved;   /* slots already cut from it */
-    free_slot *free; /* global free list */
+    chunk *carving; /* chunk new slots are cut from */
+    size_t carved;  /* slots already cut from it */
+    char **free;    /* global free list: trimmed slots */
+    size_t nfree, cap;
 } size_class;
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -123,12 +125,28 @@ static char *link_slot(unsigned cls, free_slot *link)
     return (char *)link + sizeof(free_slot) - slot_usable(cls) - guard_size();
 }
 
-/* Gives back all pages of a pooled stack except the topmost one. */
+/* Gives back all pages of a pooled stack (they read as zeros afterwards). */
 static void trim(unsigned cls, char *slot)
 {
-    char *lo = slot + guard_size();
-    size_t len = slot_usable(cls) - page_size();
-    (void)madvise(lo, len, MADV_DONTNEED);
+    (void)madvise(slot + guard_size(), slot_usable(cls), MADV_DONTNEED);
+}
+
+/* Trims a slot and puts it on its class's global list; pool_lock held. If
+ * the list cannot grow, the slot is dropped: its pages are given back and
+ * only its address range is lost. */
+static void push_global(unsigned cls, char *slot)
+{
+    size_class *sc = &classes[cls];
+    trim(cls, slot);
+    if (sc->nfree == sc->cap) {
+        size_t cap = sc->cap ? sc->cap * 2 : 64;
+        char **grown = cogen__fail_now() ? NULL : realloc(sc->free, cap * sizeof *grown);
+        if (!grown)
+            return;
+        sc->free = grown;
+        sc->cap = cap;
+    }
+    sc->free[sc->nfree++] = slot;
 }
 
 static int install_guard(char *slot)
@@ -199,9 +217,7 @@ static void flush_thread_cache(void *unused)
         free_slot *l;
         while ((l = tcache.head[cls])) {
             tcache.head[cls] = l->next;
-            trim(cls, link_slot(cls, l)); /* spares the top page, where l is */
-            l->next = classes[cls].free;
-            classes[cls].free = l;
+            push_global(cls, link_slot(cls, l));
         }
         tcache.count[cls] = 0;
     }
@@ -243,12 +259,10 @@ int cogen__stack_get(size_t usable, cogen__stack *out)
         return 0;
     }
     pthread_mutex_lock(&pool_lock);
-    if ((l = classes[cls].free)) {
-        classes[cls].free = l->next;
-        slot = link_slot(cls, l);
-    } else {
+    if (classes[cls].nfree)
+        slot = classes[cls].free[--classes[cls].nfree];
+    else
         slot = carve(cls);
-    }
     pthread_mutex_unlock(&pool_lock);
     if (!slot) {
         errno = ENOMEM;
@@ -274,10 +288,8 @@ void cogen__stack_put(const cogen__stack *s)
         tcache.count[cls]++;
         return;
     }
-    trim(cls, slot);
     pthread_mutex_lock(&pool_lock);
-    l->next = classes[cls].free;
-    classes[cls].free = l;
+    push_global(cls, slot);
     pthread_mutex_unlock(&pool_lock);
 }
 
