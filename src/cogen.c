@@ -32,6 +32,14 @@
 
 #include "sanitize.h"
 
+/* A call the optimiser may neither inline nor clone (gcc), for code that
+ * must look up thread-local data afresh after a switch. */
+#if defined(__clang__)
+#define COGEN_NOINLINE_OPAQUE __attribute__((noinline))
+#else
+#define COGEN_NOINLINE_OPAQUE __attribute__((noinline, noclone))
+#endif
+
 enum wake { WAKE_MSG, WAKE_SUB_DONE };
 
 /* What crosses one resume; lives on the resumer's stack for its duration. */
@@ -99,11 +107,22 @@ struct cogen {
  * record, which cogen_last_error(g) returns on that thread until the
  * thread next records an error of g's body.
  */
-static _Thread_local struct {
+typedef struct call_error {
     const cogen *g;
     unsigned long generation;
     err_buf e;
 } call_error;
+
+static _Thread_local call_error call_errors;
+
+/* Reached through an opaque call: code on a generator's stack may have
+ * changed threads since the compiler last computed a thread-local address
+ * in the same function (see set_current). Error paths only. */
+COGEN_NOINLINE_OPAQUE static call_error *my_call_error(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return &call_errors;
+}
 
 /* Generation numbers: a per-thread count, tagged with the thread's number
  * (drawn once per thread), unique without an atomic operation per
@@ -131,11 +150,6 @@ static void default_unraisable(const cogen *g, const char *context, const cogen_
 /* For code that runs on a generator's stack: after a switch the thread may
  * be another one, so the thread-local slot is looked up afresh, in a call
  * the compiler can neither inline nor see through. */
-#if defined(__clang__)
-#define COGEN_NOINLINE_OPAQUE __attribute__((noinline))
-#else
-#define COGEN_NOINLINE_OPAQUE __attribute__((noinline, noclone))
-#endif
 COGEN_NOINLINE_OPAQUE static void set_current(cogen *g)
 {
     __asm__ volatile("" ::: "memory");
@@ -173,8 +187,9 @@ static void buf_copy(err_buf *b, const cogen_err *src)
 /* g's body error changed on this thread: it is the latest news here. */
 static void touch_error(const cogen *g)
 {
-    if (call_error.g == g)
-        call_error.g = NULL;
+    call_error *ce = my_call_error();
+    if (ce->g == g)
+        ce->g = NULL;
 }
 
 static void set_error_v(cogen *g, int code, const char *where, const char *fmt, va_list ap)
@@ -198,12 +213,13 @@ static int fail(cogen *g, int code, const char *fmt, ...)
 COGEN_PRINTF(3, 4)
 static int refuse(const cogen *g, int code, const char *fmt, ...)
 {
+    call_error *ce = my_call_error();
     va_list ap;
     va_start(ap, fmt);
-    buf_set_v(&call_error.e, code, g->name, fmt, ap);
+    buf_set_v(&ce->e, code, g->name, fmt, ap);
     va_end(ap);
-    call_error.g = g;
-    call_error.generation = g->generation;
+    ce->g = g;
+    ce->generation = g->generation;
     return COGEN_ERROR;
 }
 
@@ -668,10 +684,12 @@ int cogen_getstate(const cogen *g)
 
 const cogen_err *cogen_last_error(const cogen *g)
 {
+    call_error *ce;
     if (!g)
         return NULL;
-    if (call_error.g == g && call_error.generation == g->generation)
-        return &call_error.e.err;
+    ce = my_call_error();
+    if (ce->g == g && ce->generation == g->generation)
+        return &ce->e.err;
     return &g->e.err;
 }
 
