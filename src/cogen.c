@@ -170,7 +170,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 static void buf_set_v(err_buf *b, int code, const char *where, const char *fmt, va_list ap)
 {
-    vsnprintf(b->msg, sizeof b->msg, fmt, ap);
+    /* clang-analyzer loses track of va_start across refuse()'s opaque asm */
+    (void)vsnprintf(b->msg, sizeof b->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     copy_str(b->where, sizeof b->where, where);
     b->err = (cogen_err){code, b->msg, b->where};
 }
@@ -213,9 +214,10 @@ static int fail(cogen *g, int code, const char *fmt, ...)
 COGEN_PRINTF(3, 4)
 static int refuse(const cogen *g, int code, const char *fmt, ...)
 {
-    call_error *ce = my_call_error();
+    call_error *ce;
     va_list ap;
     va_start(ap, fmt);
+    ce = my_call_error();
     buf_set_v(&ce->e, code, g->name, fmt, ap);
     va_end(ap);
     ce->g = g;
@@ -242,8 +244,8 @@ static void report_unraisable(const cogen *g, const char *context)
 
 static void default_unraisable(const cogen *g, const char *context, const cogen_err *err)
 {
-    fprintf(stderr, "cogen: error ignored in generator '%s' (%s): %s (code %d)\n", g->name, context,
-            err->msg, err->code);
+    (void)fprintf(stderr, "cogen: error ignored in generator '%s' (%s): %s (code %d)\n", g->name,
+                  context, err->msg, err->code);
 }
 
 cogen_unraisable_fn cogen_set_unraisable_hook(cogen_unraisable_fn fn)
@@ -733,8 +735,8 @@ int cogen_yield(cogen *self, void *value, void **received)
 
 static COGEN_NORETURN void misuse(const char *call, const cogen *self)
 {
-    fprintf(stderr, "cogen: %s called outside the body of generator '%s'; aborting\n", call,
-            self ? self->name : "(null)");
+    (void)fprintf(stderr, "cogen: %s called outside the body of generator '%s'; aborting\n", call,
+                  self ? self->name : "(null)");
     abort();
 }
 

@@ -42,13 +42,12 @@ static size_t fmt_unsigned(char *out, uintmax_t v)
     return n;
 }
 
+/* Appends s to buf[0..len) without a terminator (the result goes to write). */
 static size_t append(char *buf, size_t len, size_t cap, const char *s)
 {
-    size_t n = strlen(s);
-    if (n > cap - len)
-        n = cap - len;
-    memcpy(buf + len, s, n);
-    return len + n;
+    while (*s && len < cap)
+        buf[len++] = *s++;
+    return len;
 }
 
 /* Only async-signal-safe calls from here on. */
@@ -80,7 +79,7 @@ static void pass_on(int sig, siginfo_t *info, void *uctx)
         return;
     }
     /* Default action: restore it and return; the fault happens again. */
-    signal(sig, SIG_DFL);
+    (void)signal(sig, SIG_DFL);
 }
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)
@@ -88,7 +87,7 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
     cogen__stack st;
     if (cogen__stack_guard_owner(info->si_addr, &st)) {
         report_overflow(&st);
-        signal(SIGABRT, SIG_DFL);
+        (void)signal(SIGABRT, SIG_DFL);
         abort();
     }
     pass_on(sig, info, uctx);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# clang-format (every C file must be formatted per .clang-format) and
+# clang-tidy (the library's sources, checks in .clang-tidy).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tools/ci/deps.sh clang-format clang-tidy
+files=$(git ls-files '*.c' '*.h')
+# shellcheck disable=SC2086
+clang-format --dry-run -Werror $files
+cmake -S . -B build-lint -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+cmake --build build-lint -j 2 >/dev/null
+# shellcheck disable=SC2046
+clang-tidy --quiet -p build-lint $(git ls-files 'src/*.c' 'src/arch/*.c')
+echo "lint: clang-format and clang-tidy clean"
