@@ -1,0 +1,157 @@
+/* Register helpers for the tests, AArch64 AAPCS64 (see regs.h). */
+    .text
+
+/* void regs_call(const uint64_t *vals (x0), uint64_t *after (x1),
+ *                void (*fn)(void *) (x2), void *arg (x3))
+ * Frame (176 bytes): x29, x30, x19..x28, d8..d15, `after`, padding. */
+    .globl  regs_call
+    .type   regs_call, %function
+    .p2align 4
+regs_call:
+    .cfi_startproc
+    stp     x29, x30, [sp, #-176]!
+    .cfi_def_cfa_offset 176
+    .cfi_offset x29, -176
+    .cfi_offset x30, -168
+    stp     x19, x20, [sp, #16]
+    stp     x21, x22, [sp, #32]
+    stp     x23, x24, [sp, #48]
+    stp     x25, x26, [sp, #64]
+    stp     x27, x28, [sp, #80]
+    stp     d8, d9, [sp, #96]
+    stp     d10, d11, [sp, #112]
+    stp     d12, d13, [sp, #128]
+    stp     d14, d15, [sp, #144]
+    str     x1, [sp, #160]
+    mov     x9, x0
+    mov     x10, x2
+    ldp     x19, x20, [x9, #0]
+    ldp     x21, x22, [x9, #16]
+    ldp     x23, x24, [x9, #32]
+    ldp     x25, x26, [x9, #48]
+    ldp     x27, x28, [x9, #64]
+    ldr     x29, [x9, #80]
+    ldp     d8, d9, [x9, #88]
+    ldp     d10, d11, [x9, #104]
+    ldp     d12, d13, [x9, #120]
+    ldp     d14, d15, [x9, #136]
+    mov     x11, sp
+    str     x11, [x1, #152]
+    mov     x0, x3
+    blr     x10
+    ldr     x9, [sp, #160]
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    str     x29, [x9, #80]
+    stp     d8, d9, [x9, #88]
+    stp     d10, d11, [x9, #104]
+    stp     d12, d13, [x9, #120]
+    stp     d14, d15, [x9, #136]
+    mov     x11, sp
+    str     x11, [x9, #160]
+    ldp     x19, x20, [sp, #16]
+    ldp     x21, x22, [sp, #32]
+    ldp     x23, x24, [sp, #48]
+    ldp     x25, x26, [sp, #64]
+    ldp     x27, x28, [sp, #80]
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    ldp     x29, x30, [sp], #176
+    .cfi_def_cfa_offset 0
+    .cfi_restore x29
+    .cfi_restore x30
+    ret
+    .cfi_endproc
+    .size   regs_call, .-regs_call
+
+/* void regs_switch(const uint64_t *vals, uint64_t *after, void *from (x2), void *to (x3)):
+ * regs_call with fn = regs_switch_thunk, arg = to; `from` travels in x12,
+ * which regs_call leaves alone. */
+    .globl  regs_switch
+    .type   regs_switch, %function
+    .p2align 4
+regs_switch:
+    .cfi_startproc
+    mov     x12, x2
+    adr     x2, regs_switch_thunk
+    b       regs_call
+    .cfi_endproc
+    .size   regs_switch, .-regs_switch
+
+    .type   regs_switch_thunk, %function
+    .p2align 4
+regs_switch_thunk:
+    .cfi_startproc
+    mov     x1, x0
+    mov     x0, x12
+    b       cogen__ctx_switch
+    .cfi_endproc
+    .size   regs_switch_thunk, .-regs_switch_thunk
+
+/* uintptr_t regs_entry_sp(void) */
+    .globl  regs_entry_sp
+    .type   regs_entry_sp, %function
+    .p2align 4
+regs_entry_sp:
+    .cfi_startproc
+    mov     x0, sp
+    ret
+    .cfi_endproc
+    .size   regs_entry_sp, .-regs_entry_sp
+
+/* void *regs_body_probe(cogen *self, void *arg) */
+    .globl  regs_body_probe
+    .type   regs_body_probe, %function
+    .p2align 4
+regs_body_probe:
+    .cfi_startproc
+    mov     x9, sp
+    adrp    x10, regs_body_entry_sp
+    str     x9, [x10, :lo12:regs_body_entry_sp]
+    adrp    x10, regs_body_probe_next
+    ldr     x10, [x10, :lo12:regs_body_probe_next]
+    br      x10
+    .cfi_endproc
+    .size   regs_body_probe, .-regs_body_probe
+
+/* uint64_t regs_get_fpcr(void) */
+    .globl  regs_get_fpcr
+    .type   regs_get_fpcr, %function
+    .p2align 4
+regs_get_fpcr:
+    .cfi_startproc
+    mrs     x0, fpcr
+    ret
+    .cfi_endproc
+    .size   regs_get_fpcr, .-regs_get_fpcr
+
+/* void regs_set_fpcr(uint64_t) */
+    .globl  regs_set_fpcr
+    .type   regs_set_fpcr, %function
+    .p2align 4
+regs_set_fpcr:
+    .cfi_startproc
+    msr     fpcr, x0
+    ret
+    .cfi_endproc
+    .size   regs_set_fpcr, .-regs_set_fpcr
+
+    .bss
+    .p2align 3
+    .globl  regs_body_entry_sp
+    .type   regs_body_entry_sp, %object
+    .size   regs_body_entry_sp, 8
+regs_body_entry_sp:
+    .zero   8
+    .globl  regs_body_probe_next
+    .type   regs_body_probe_next, %object
+    .size   regs_body_probe_next, 8
+regs_body_probe_next:
+    .zero   8
+
+    .section .note.GNU-stack,"",@progbits

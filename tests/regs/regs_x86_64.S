@@ -1,0 +1,169 @@
+/* Register helpers for the tests, x86-64 System V (see regs.h). */
+    .text
+
+/* void regs_call(const uint64_t *vals (rdi), uint64_t *after (rsi),
+ *                void (*fn)(void *) (rdx), void *arg (rcx)) */
+    .globl  regs_call
+    .type   regs_call, @function
+    .p2align 4
+regs_call:
+    .cfi_startproc
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    pushq   %rbx
+    .cfi_adjust_cfa_offset 8
+    pushq   %r12
+    .cfi_adjust_cfa_offset 8
+    pushq   %r13
+    .cfi_adjust_cfa_offset 8
+    pushq   %r14
+    .cfi_adjust_cfa_offset 8
+    pushq   %r15
+    .cfi_adjust_cfa_offset 8
+    pushq   %rsi                /* `after`, and 16-byte alignment for the call */
+    .cfi_adjust_cfa_offset 8
+    movq    %rdx, %r11
+    movq    0(%rdi), %rbx
+    movq    8(%rdi), %rbp
+    movq    16(%rdi), %r12
+    movq    24(%rdi), %r13
+    movq    32(%rdi), %r14
+    movq    40(%rdi), %r15
+    movq    %rsp, 48(%rsi)
+    movq    %rcx, %rdi
+    callq   *%r11
+    movq    (%rsp), %rax
+    movq    %rbx, 0(%rax)
+    movq    %rbp, 8(%rax)
+    movq    %r12, 16(%rax)
+    movq    %r13, 24(%rax)
+    movq    %r14, 32(%rax)
+    movq    %r15, 40(%rax)
+    movq    %rsp, 56(%rax)
+    addq    $8, %rsp
+    .cfi_adjust_cfa_offset -8
+    popq    %r15
+    .cfi_adjust_cfa_offset -8
+    popq    %r14
+    .cfi_adjust_cfa_offset -8
+    popq    %r13
+    .cfi_adjust_cfa_offset -8
+    popq    %r12
+    .cfi_adjust_cfa_offset -8
+    popq    %rbx
+    .cfi_adjust_cfa_offset -8
+    popq    %rbp
+    .cfi_adjust_cfa_offset -8
+    ret
+    .cfi_endproc
+    .size   regs_call, .-regs_call
+
+/* void regs_switch(const uint64_t *vals, uint64_t *after, void *from, void *to):
+ * the same, calling cogen__ctx_switch(from, to) instead of fn(arg). */
+    .globl  regs_switch
+    .type   regs_switch, @function
+    .p2align 4
+regs_switch:
+    .cfi_startproc
+    movq    %rdx, %r8           /* from */
+    leaq    regs_switch_thunk(%rip), %rdx
+    jmp     regs_call
+    .cfi_endproc
+    .size   regs_switch, .-regs_switch
+
+/* Called by regs_call with rdi = `to` (regs_call's arg) and r8 = `from`
+ * still intact (regs_call does not touch r8). */
+    .type   regs_switch_thunk, @function
+    .p2align 4
+regs_switch_thunk:
+    .cfi_startproc
+    movq    %rdi, %rsi
+    movq    %r8, %rdi
+    jmp     cogen__ctx_switch
+    .cfi_endproc
+    .size   regs_switch_thunk, .-regs_switch_thunk
+
+/* uintptr_t regs_entry_sp(void) */
+    .globl  regs_entry_sp
+    .type   regs_entry_sp, @function
+    .p2align 4
+regs_entry_sp:
+    .cfi_startproc
+    movq    %rsp, %rax
+    ret
+    .cfi_endproc
+    .size   regs_entry_sp, .-regs_entry_sp
+
+/* void *regs_body_probe(cogen *self, void *arg) */
+    .globl  regs_body_probe
+    .type   regs_body_probe, @function
+    .p2align 4
+regs_body_probe:
+    .cfi_startproc
+    movq    %rsp, regs_body_entry_sp(%rip)
+    jmpq    *regs_body_probe_next(%rip)
+    .cfi_endproc
+    .size   regs_body_probe, .-regs_body_probe
+
+/* unsigned regs_get_mxcsr(void) */
+    .globl  regs_get_mxcsr
+    .type   regs_get_mxcsr, @function
+    .p2align 4
+regs_get_mxcsr:
+    .cfi_startproc
+    stmxcsr -4(%rsp)
+    movl    -4(%rsp), %eax
+    ret
+    .cfi_endproc
+    .size   regs_get_mxcsr, .-regs_get_mxcsr
+
+/* void regs_set_mxcsr(unsigned) */
+    .globl  regs_set_mxcsr
+    .type   regs_set_mxcsr, @function
+    .p2align 4
+regs_set_mxcsr:
+    .cfi_startproc
+    movl    %edi, -4(%rsp)
+    ldmxcsr -4(%rsp)
+    ret
+    .cfi_endproc
+    .size   regs_set_mxcsr, .-regs_set_mxcsr
+
+/* unsigned regs_get_x87cw(void) */
+    .globl  regs_get_x87cw
+    .type   regs_get_x87cw, @function
+    .p2align 4
+regs_get_x87cw:
+    .cfi_startproc
+    fnstcw  -2(%rsp)
+    movzwl  -2(%rsp), %eax
+    ret
+    .cfi_endproc
+    .size   regs_get_x87cw, .-regs_get_x87cw
+
+/* void regs_set_x87cw(unsigned) */
+    .globl  regs_set_x87cw
+    .type   regs_set_x87cw, @function
+    .p2align 4
+regs_set_x87cw:
+    .cfi_startproc
+    movw    %di, -2(%rsp)
+    fldcw   -2(%rsp)
+    ret
+    .cfi_endproc
+    .size   regs_set_x87cw, .-regs_set_x87cw
+
+    .bss
+    .p2align 3
+    .globl  regs_body_entry_sp
+    .type   regs_body_entry_sp, @object
+    .size   regs_body_entry_sp, 8
+regs_body_entry_sp:
+    .zero   8
+    .globl  regs_body_probe_next
+    .type   regs_body_probe_next, @object
+    .size   regs_body_probe_next, 8
+regs_body_probe_next:
+    .zero   8
+
+    .section .note.GNU-stack,"",@progbits
