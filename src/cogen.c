@@ -44,15 +44,15 @@ enum wake { WAKE_MSG, WAKE_SUB_DONE };
 
 /* What crosses one resume; lives on the resumer's stack for its duration. */
 typedef struct xfer {
-    cogen_ctx ctx;     /* the resumer's saved context */
-    cogen *target;     /* the generator the call was addressed to */
-    int kind;          /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
-    int status;        /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
-    void *value;       /* in: the value sent; out: yielded or returned value */
-    cogen *leaving;    /* generator switched away from, whose new state */
-    int leaving_state; /* is published once its context is saved */
-    bool fp_saved;     /* fenv holds the resumer's floating-point environment */
-    fenv_t fenv;
+    cogen_ctx ctx;       /* the resumer's saved context */
+    cogen *target;       /* the generator the call was addressed to */
+    int kind;            /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
+    int status;          /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
+    void *value;         /* in: the value sent; out: yielded or returned value */
+    cogen *leaving;      /* generator switched away from, whose new state */
+    int leaving_state;   /* is published once its context is saved */
+    fenv_t fenv;         /* the resumer's floating-point environment, while an
+                            FPENV generator runs */
     cogen__san_side san; /* the resumer's side, for sanitizers */
 } xfer;
 
@@ -276,16 +276,16 @@ const char *cogen_strerror(int code)
 /* ------------------------------------------------- floating-point policy */
 
 /* A COGEN_FPENV generator runs in its own floating-point environment; any
- * other runs in its resumer's. Entering swaps the resumer's out (once per
- * resume), leaving swaps it back. */
+ * other runs in its resumer's. Entering swaps the resumer's out, leaving
+ * swaps it back. */
 static void fp_enter(cogen *g, xfer *x)
 {
     if (COGEN_LIKELY(!(g->flags & COGEN_FPENV)))
         return;
-    if (!x->fp_saved) {
-        fegetenv(&x->fenv);
-        x->fp_saved = true;
-    }
+    /* Saved at every entry, not once per resume: between two FPENV
+     * generators of one resume (a yield_from chain), a plain one may have
+     * changed the environment, which is the resumer's. */
+    fegetenv(&x->fenv);
     fesetenv(&g->fenv);
 }
 
@@ -383,7 +383,6 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     x.kind = kind;
     x.value = value;
     x.leaving = NULL;
-    x.fp_saved = false;
     leaf->x = &x;
     leaf->wake = WAKE_MSG;
     prev = tls_current;

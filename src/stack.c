@@ -71,6 +71,7 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_class classes[NCLASSES];
 static _Atomic(chunk *) chunks; /* every chunk, newest first; read lock-free */
 static atomic_int guard_by_mprotect;
+static atomic_int guard_checked; /* MADV_GUARD_INSTALL seen to work */
 
 typedef struct thread_cache {
     free_slot *head[NCLASSES];
@@ -149,16 +150,35 @@ static void push_global(unsigned cls, char *slot)
     sc->free[sc->nfree++] = slot;
 }
 
+/* True if reading `page` now faults. MADV_GUARD_INSTALL can succeed
+ * without installing anything: qemu-user accepts any madvise advice it
+ * does not know and returns 0. access() copies its path from our memory,
+ * so the kernel reports EFAULT for a guarded page. */
+static bool guard_holds(const char *page)
+{
+    int saved = errno;
+    bool held = access(page, F_OK) != 0 && errno == EFAULT;
+    errno = saved;
+    return held;
+}
+
 static int install_guard(char *slot)
 {
     if (cogen__fail_now())
         return -1;
     if (!atomic_load_explicit(&guard_by_mprotect, memory_order_relaxed)) {
-        if (madvise(slot, guard_size(), MADV_GUARD_INSTALL) == 0)
-            return 0;
-        if (errno != EINVAL)
+        if (madvise(slot, guard_size(), MADV_GUARD_INSTALL) == 0) {
+            if (atomic_load_explicit(&guard_checked, memory_order_relaxed))
+                return 0;
+            if (guard_holds(slot)) {
+                atomic_store_explicit(&guard_checked, 1, memory_order_relaxed);
+                return 0;
+            }
+            /* Accepted but not enforced (emulator): fall back for good. */
+        } else if (errno != EINVAL) {
             return -1;
-        /* Kernel older than 6.13: fall back for good. */
+        }
+        /* Kernel older than 6.13, or the above: fall back for good. */
         atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
     }
     return mprotect(slot, guard_size(), PROT_NONE);
@@ -245,9 +265,16 @@ static unsigned class_of(size_t usable, bool *ok)
 int cogen__stack_get(size_t usable, cogen__stack *out)
 {
     bool ok;
-    unsigned cls = class_of(usable, &ok);
+    unsigned cls;
     free_slot *l;
     char *slot;
+    /* With pages above 16 KiB (64 KiB AArch64 kernels) the smallest classes
+     * would not be page multiples: slots would not be page-aligned (guard
+     * install fails with EINVAL) and trim() would underflow. Page sizes
+     * are powers of two, so a class of at least one page is a multiple. */
+    if (usable < page_size())
+        usable = page_size();
+    cls = class_of(usable, &ok);
     if (!ok) {
         errno = EINVAL;
         return -1;

@@ -131,8 +131,8 @@ COGEN_API cogen *cogen_pipe_filter(cogen_pipe *p, const char *name,
 /** Sends fn(item, ud) for each item; a NULL result is dropped (not sent).
  *  What fn returns follows the item rules: it must stay valid until the
  *  send returns (e.g. storage in ud reused for every item). */
-COGEN_API cogen *cogen_pipe_map(cogen_pipe *p, const char *name,
-                                void *(*fn)(void *item, void *ud), void *ud, cogen *target);
+COGEN_API cogen *cogen_pipe_map(cogen_pipe *p, const char *name, void *(*fn)(void *item, void *ud),
+                                void *ud, cogen *target);
 
 /** Items are `const cogen_str *`; sends on those that contain the bytes of
  *  the NUL-terminated `pattern` (copied; "" matches every line). */
@@ -176,9 +176,8 @@ COGEN_API cogen *cogen_pipe_unbatch(cogen_pipe *p, const char *name, cogen *targ
 
 /** Calls fn(item, ud) for each item; when closed calls done(ud) if not
  *  NULL (the place to flush). */
-COGEN_API cogen *cogen_pipe_sink(cogen_pipe *p, const char *name,
-                                 void (*fn)(void *item, void *ud), void (*done)(void *ud),
-                                 void *ud);
+COGEN_API cogen *cogen_pipe_sink(cogen_pipe *p, const char *name, void (*fn)(void *item, void *ud),
+                                 void (*done)(void *ud), void *ud);
 
 /** Items are `const cogen_str *`: writes each line and "\n" to f; flushes
  *  f when closed. A write error ends the stage with COGEN_EIO. */
@@ -265,8 +264,8 @@ COGEN_API long long cogen_pipe_feed_fd(cogen_pipe *p, int fd, cogen *target,
 /** Push source over bytes in memory: like cogen_pipe_feed_fd with the
  *  buffer as the whole input (follow, bufsize and idle are ignored; the
  *  lines point into buf). */
-COGEN_API long long cogen_pipe_feed_mem(cogen_pipe *p, const char *buf, size_t len,
-                                        cogen *target, const cogen_source_opts *opts);
+COGEN_API long long cogen_pipe_feed_mem(cogen_pipe *p, const char *buf, size_t len, cogen *target,
+                                        const cogen_source_opts *opts);
 
 /* ------------------------------------------------------------ pull stages
  * Generators (COGEN_CREATED until first resumed) owned by p, yielding
@@ -292,8 +291,7 @@ COGEN_API cogen *cogen_pipe_pull_filter(cogen_pipe *p, const char *name,
 
 /** Yields fn(item, ud) for each item of upstream (NULL results skipped). */
 COGEN_API cogen *cogen_pipe_pull_map(cogen_pipe *p, const char *name,
-                                     void *(*fn)(void *item, void *ud), void *ud,
-                                     cogen *upstream);
+                                     void *(*fn)(void *item, void *ud), void *ud, cogen *upstream);
 
 /**
  * Gets the next item of generator g into *item. Returns 1 (an item), 0 (g

@@ -16,9 +16,15 @@
 #include <stddef.h>
 
 #ifdef COGEN_SWITCH_UCONTEXT
+#include <fenv.h>
 #include <ucontext.h>
 typedef struct cogen_ctx {
     ucontext_t uc;
+    /* swapcontext also restores the floating-point control state saved
+     * with the context; the thread's current one travels here instead. */
+    fenv_t fenv;
+    void (*entry)(void *);
+    void *arg;
 } cogen_ctx;
 #else
 typedef struct cogen_ctx {

@@ -3,6 +3,13 @@
  * Chosen at configure time (COGEN_SWITCH=ucontext) where there is no
  * assembly switch for the architecture. It is ~100x slower than the
  * assembly switches: swapcontext saves the signal mask with a system call.
+ *
+ * swapcontext saves and restores the floating-point control state too
+ * (glibc: x87 CW and MXCSR on x86-64, FPCR/FPSR on AArch64), which would
+ * give every context its own. The policy (context.h) is that it belongs to
+ * the thread, as with the assembly switches: the side that switches away
+ * leaves its environment in the context it resumes, which installs it
+ * again once swapcontext has returned.
  */
 #include "context.h"
 
@@ -10,30 +17,30 @@
 #include <stdlib.h>
 
 /* makecontext passes only int arguments: a pointer travels as two halves. */
-static void ctx_start(unsigned hi_entry, unsigned lo_entry, unsigned hi_arg, unsigned lo_arg)
+static void ctx_start(unsigned hi, unsigned lo)
 {
-    uintptr_t e = ((uintptr_t)hi_entry << 16 << 16) | (uintptr_t)lo_entry;
-    uintptr_t a = ((uintptr_t)hi_arg << 16 << 16) | (uintptr_t)lo_arg;
-    void (*entry)(void *);
-    *(void **)&entry = (void *)e; /* object-to-function pointer round trip, POSIX-defined */
-    entry((void *)a);
+    cogen_ctx *ctx = (cogen_ctx *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
+    fesetenv(&ctx->fenv);
+    ctx->entry(ctx->arg);
     abort();
 }
 
 void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg)
 {
-    uintptr_t e = (uintptr_t) * (void **)&entry;
-    uintptr_t a = (uintptr_t)arg;
+    uintptr_t c = (uintptr_t)ctx;
+    ctx->entry = entry;
+    ctx->arg = arg;
     getcontext(&ctx->uc);
     ctx->uc.uc_stack.ss_sp = lo;
     ctx->uc.uc_stack.ss_size = (size_t)(hi - lo);
     ctx->uc.uc_link = NULL;
-    makecontext(&ctx->uc, (void (*)(void))ctx_start, 4, (unsigned)(e >> 16 >> 16),
-                (unsigned)(e & 0xffffffffu), (unsigned)(a >> 16 >> 16),
-                (unsigned)(a & 0xffffffffu));
+    makecontext(&ctx->uc, (void (*)(void))ctx_start, 2, (unsigned)(c >> 16 >> 16),
+                (unsigned)(c & 0xffffffffu));
 }
 
 void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to)
 {
+    fegetenv(&to->fenv);
     swapcontext(&from->uc, &to->uc);
+    fesetenv(&from->fenv);
 }
