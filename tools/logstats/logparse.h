@@ -1,0 +1,37 @@
+/* Parsing Apache combined-format access log lines (shared by logstats and
+ * the fused-loop benchmark program). */
+#ifndef LOGSTATS_LOGPARSE_H
+#define LOGSTATS_LOGPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One parsed line. The pointers point into the line, which must outlive
+ * the record (in the pipeline: until the send that carried it returns). */
+typedef struct log_rec {
+    const char *line; /* the whole line (for --grep) */
+    size_t line_len;
+    const char *host;
+    size_t host_len;
+    const char *path; /* as written, escapes included */
+    size_t path_len;
+    uint32_t hour; /* packed yyyymmddhh relative: see log_hour_key */
+    int status;    /* 0..999 */
+    uint64_t bytes;
+} log_rec;
+
+/*
+ * Parses one line (without its "\n"; a final "\r" is allowed and ignored).
+ * Format: host SP ident SP user SP [dd/Mon/yyyy:HH:MM:SS +zzzz] SP
+ * "method SP path SP protocol" SP status(3 digits) SP bytes(digits, at most
+ * 18, or -) [SP "referer" [SP "user agent"]]. host, ident and user are runs
+ * of non-space bytes; inside quotes, \x escapes any byte; the request's three
+ * parts contain no space or unescaped quote; dd 01-31, HH 00-23, MM 00-59, SS
+ * 00-60, Mon one of Jan..Dec. Returns 1 and fills *r, or 0 (malformed).
+ */
+int log_parse(const char *s, size_t n, log_rec *r);
+
+/* The hour of r as "yyyy-mm-ddTHH" (14 bytes with the NUL). */
+void log_hour_str(uint32_t hour, char out[14]);
+
+#endif
