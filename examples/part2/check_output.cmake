@@ -1,0 +1,11 @@
+# Runs PROG ARGS... and compares its standard output with EXPECTED.
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+execute_process(COMMAND ${PROG} ${args} OUTPUT_FILE ${OUT} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${PROG} exited with ${rc}")
+endif()
+file(READ ${OUT} got)
+file(READ ${EXPECTED} want)
+if(NOT got STREQUAL want)
+  message(FATAL_ERROR "output differs from ${EXPECTED}:\n--- got\n${got}--- want\n${want}")
+endif()
