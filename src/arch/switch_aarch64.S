@@ -6,7 +6,33 @@
  * Resumes with `br x30` rather than `ret`, so that the return-address
  * predictor is not consulted for a return that is not one (see the x86-64
  * file). FPCR is not saved here (see context.h and docs/design.md).
+ *
+ * Branch protection (-mbranch-protection=bti / standard): with BTI, an
+ * indirect `br` may only land on a BTI instruction, and the return
+ * addresses this switch jumps to follow `bl` instructions in C code, which
+ * carry none; `ret` is exempt. So BTI builds resume with `ret`, the
+ * entry points start with `bti c`, and the file says in its GNU property
+ * note that it is BTI (and PAC) compatible, so that the linker keeps BTI
+ * on for the library (without the note, one unmarked object turns it off
+ * for the whole output). Nothing here signs return addresses: the saved
+ * x30 is the one our caller's `bl` made, and callers built with pac-ret
+ * authenticate their own.
  */
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define BTI_C bti c
+#define RESUME ret
+#define FEATURE_BTI 1
+#else
+#define BTI_C
+#define RESUME br x30
+#define FEATURE_BTI 0
+#endif
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
+#define FEATURE_PAC 2
+#else
+#define FEATURE_PAC 0
+#endif
+
     .text
 
 /* void cogen__ctx_switch(cogen_ctx *from (x0), cogen_ctx *to (x1)) */
@@ -16,6 +42,7 @@
     .p2align 4
 cogen__ctx_switch:
     .cfi_startproc
+    BTI_C
     sub     sp, sp, #160
     stp     x19, x20, [sp, #0]
     stp     x21, x22, [sp, #16]
@@ -42,11 +69,12 @@ cogen__ctx_switch:
     ldp     d12, d13, [sp, #128]
     ldp     d14, d15, [sp, #144]
     add     sp, sp, #160
-    br      x30
+    RESUME
     .cfi_endproc
     .size   cogen__ctx_switch, .-cogen__ctx_switch
 
-/* First code on a fresh stack: entry in x19, its argument in x20. */
+/* First code on a fresh stack: entry in x19, its argument in x20. Reached
+ * by RESUME: with BTI that is `ret`, which needs no landing pad. */
     .type   cogen__ctx_trampoline, %function
     .p2align 4
 cogen__ctx_trampoline:
@@ -65,6 +93,7 @@ cogen__ctx_trampoline:
     .p2align 4
 cogen__ctx_init:
     .cfi_startproc
+    BTI_C
     sub     x9, x2, #160
     /* zero the whole frame, then set x19, x20, x30 */
     mov     x10, x9
@@ -80,3 +109,18 @@ cogen__ctx_init:
     .size   cogen__ctx_init, .-cogen__ctx_init
 
     .section .note.GNU-stack,"",@progbits
+
+#if FEATURE_BTI || FEATURE_PAC
+/* GNU_PROPERTY_AARCH64_FEATURE_1_AND: what this object is compatible with. */
+    .pushsection .note.gnu.property, "a"
+    .p2align 3
+    .word   4                       /* name size ("GNU\0") */
+    .word   16                      /* descriptor size */
+    .word   5                       /* NT_GNU_PROPERTY_TYPE_0 */
+    .asciz  "GNU"
+    .word   0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+    .word   4                       /* data size */
+    .word   FEATURE_BTI | FEATURE_PAC
+    .word   0                       /* padding to 8 bytes */
+    .popsection
+#endif

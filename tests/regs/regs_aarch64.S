@@ -1,4 +1,19 @@
-/* Register helpers for the tests, AArch64 AAPCS64 (see regs.h). */
+/* Register helpers for the tests, AArch64 AAPCS64 (see regs.h). Built
+ * with branch protection, entry points reached by `blr` start with
+ * `bti c` (see src/arch/switch_aarch64.S). */
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define BTI_C bti c
+#define FEATURE_BTI 1
+#else
+#define BTI_C
+#define FEATURE_BTI 0
+#endif
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
+#define FEATURE_PAC 2
+#else
+#define FEATURE_PAC 0
+#endif
+
     .text
 
 /* void regs_call(const uint64_t *vals (x0), uint64_t *after (x1),
@@ -9,6 +24,7 @@
     .p2align 4
 regs_call:
     .cfi_startproc
+    BTI_C
     stp     x29, x30, [sp, #-176]!
     .cfi_def_cfa_offset 176
     .cfi_offset x29, -176
@@ -77,6 +93,7 @@ regs_call:
     .p2align 4
 regs_switch:
     .cfi_startproc
+    BTI_C
     mov     x12, x2
     adr     x2, regs_switch_thunk
     b       regs_call
@@ -87,6 +104,7 @@ regs_switch:
     .p2align 4
 regs_switch_thunk:
     .cfi_startproc
+    BTI_C
     mov     x1, x0
     mov     x0, x12
     b       cogen__ctx_switch
@@ -99,6 +117,7 @@ regs_switch_thunk:
     .p2align 4
 regs_entry_sp:
     .cfi_startproc
+    BTI_C
     mov     x0, sp
     ret
     .cfi_endproc
@@ -110,12 +129,13 @@ regs_entry_sp:
     .p2align 4
 regs_body_probe:
     .cfi_startproc
+    BTI_C
     mov     x9, sp
     adrp    x10, regs_body_entry_sp
     str     x9, [x10, :lo12:regs_body_entry_sp]
-    adrp    x10, regs_body_probe_next
-    ldr     x10, [x10, :lo12:regs_body_probe_next]
-    br      x10
+    adrp    x16, regs_body_probe_next
+    ldr     x16, [x16, :lo12:regs_body_probe_next]
+    br      x16                 /* x16: may land on a `bti c` */
     .cfi_endproc
     .size   regs_body_probe, .-regs_body_probe
 
@@ -125,6 +145,7 @@ regs_body_probe:
     .p2align 4
 regs_get_fpcr:
     .cfi_startproc
+    BTI_C
     mrs     x0, fpcr
     ret
     .cfi_endproc
@@ -136,6 +157,7 @@ regs_get_fpcr:
     .p2align 4
 regs_set_fpcr:
     .cfi_startproc
+    BTI_C
     msr     fpcr, x0
     ret
     .cfi_endproc
@@ -155,3 +177,17 @@ regs_body_probe_next:
     .zero   8
 
     .section .note.GNU-stack,"",@progbits
+
+#if FEATURE_BTI || FEATURE_PAC
+    .pushsection .note.gnu.property, "a"
+    .p2align 3
+    .word   4
+    .word   16
+    .word   5                       /* NT_GNU_PROPERTY_TYPE_0 */
+    .asciz  "GNU"
+    .word   0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+    .word   4
+    .word   FEATURE_BTI | FEATURE_PAC
+    .word   0
+    .popsection
+#endif
