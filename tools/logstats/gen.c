@@ -50,8 +50,8 @@ static const char *const missing[] = {"/wp-login.php",
                                       "/test"};
 static const char *const agents[] = {
     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Safari/537.36",
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/126.0 Safari/537.36"),
     "curl/8.5.0", "python-requests/2.31.0", "Googlebot/2.1 (+http://www.google.com/bot.html)"};
 static const char *const referers[] = {"-", "https://www.google.com/", "https://example.org/blog",
                                        "https://news.ycombinator.com/"};
