@@ -5,7 +5,14 @@
 #
 # Usage: tools/ci/aarch64.sh [extra cmake -D options...]
 # Environment: BUILD_DIR (default: <repo>/build-aarch64), JOBS (default:
-# nproc), CTEST_ARGS (extra ctest arguments, e.g. "-R regs").
+# nproc), CTEST_TIMEOUT (seconds per test, default 600), CTEST_ARGS (extra
+# ctest arguments, e.g. "-R regs").
+#
+# Under qemu-user: MADV_GUARD_INSTALL is accepted but ignored (src/stack.c
+# detects that and guards with mprotect), process_vm_readv is ENOSYS, the
+# page size is 4 KiB (QEMU_PAGESIZE=16384 emulates 16 KiB pages), and a
+# test whose command is a script (cmake -P, python, sh) must run the
+# program it tests through ${CMAKE_CROSSCOMPILING_EMULATOR} itself.
 set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +30,7 @@ if ! have_tools; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "aarch64.sh: installing $pkgs" >&2
         export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086 # $pkgs is a list
         apt-get install -y --no-install-recommends $pkgs >/dev/null ||
             { apt-get update >/dev/null && apt-get install -y --no-install-recommends $pkgs >/dev/null; }
     else
@@ -38,4 +46,5 @@ cmake -S "$repo" -B "$build" -G Ninja \
     -DCOGEN_WERROR=ON "$@"
 cmake --build "$build" -j "$jobs"
 # shellcheck disable=SC2086
-ctest --test-dir "$build" --output-on-failure -j "$jobs" ${CTEST_ARGS:-}
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout "${CTEST_TIMEOUT:-600}" \
+    ${CTEST_ARGS:-}
