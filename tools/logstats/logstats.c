@@ -228,8 +228,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (generate)
-        return write_sample(generate, lines, seed);
+    if (generate) {
+        int rc = write_sample(generate, lines, seed);
+        free(files);
+        return rc;
+    }
     if (follow && nfiles != 1) {
         fprintf(stderr, "logstats: --follow needs exactly one FILE\n");
         return 2;
