@@ -139,7 +139,7 @@ static void *hammer_it(void *arg)
 {
     hammer *h = arg;
     pthread_barrier_wait(&start_together);
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 5000; i++) {
         int rc = i % 10 == 9 ? cogen_throw(h->g, 5, "x", NULL) : cogen_next(h->g, NULL);
         if (rc == COGEN_YIELDED)
             h->ok++;
@@ -164,7 +164,7 @@ TEST(concurrent_resume_is_already_executing)
     pthread_join(tb, NULL);
     pthread_barrier_destroy(&start_together);
     CHECK_EQ_INT(atomic_load(&max_running), 1); /* never two runs at once */
-    CHECK_EQ_INT(a.ok + a.busy + b.ok + b.busy, 40000);
+    CHECK_EQ_INT(a.ok + a.busy + b.ok + b.busy, 10000);
     /* the body handles throws and keeps going: nothing but yields and busy */
     CHECK_EQ_INT(a.other + b.other, 0);
     CHECK_EQ_INT(cogen_getstate(g), COGEN_SUSPENDED);
@@ -186,7 +186,7 @@ static void *closer(void *arg)
 
 TEST(concurrent_close_and_resume)
 {
-    for (int round = 0; round < 50; round++) {
+    for (int round = 0; round < 20; round++) {
         cogen *g = cogen_new(busy_body, NULL, NULL);
         hammer a = {g, 0, 0, 0};
         pthread_t ta, tc;
