@@ -863,6 +863,6 @@ TEST(constructors_fail_cleanly)
         if (failed == 0)
             return; /* walked past the last failure point */
     }
-    CHECK(!"too many failure points");
+    CHECK(0 && "too many failure points");
 }
 #endif

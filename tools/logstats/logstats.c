@@ -318,7 +318,7 @@ int main(int argc, char **argv)
         const cogen_err *e = cogen_pipe_error(p);
         if (e->code == 0)
             e = cogen_last_error(head);
-        fprintf(stderr, "logstats: stage '%s' failed: %s\n", e->where, e->msg);
+        fprintf(stderr, "logstats: error in '%s': %s\n", e->where, e->msg);
         status = 1;
     }
     if (a.progress && a.st.lines >= PROGRESS_EVERY)
