@@ -1,0 +1,9 @@
+#!/bin/sh
+# The progress line goes to stderr only when stderr is a terminal.
+set -e
+prog=$1
+"$prog" --lines 1100000 >/dev/null 2>err.txt
+if [ -s err.txt ]; then echo "progress written to a non-terminal:"; cat err.txt; exit 1; fi
+command -v script >/dev/null || { echo "no script(1): terminal case not checked"; exit 0; }
+script -qec "\"$prog\" --lines 1100000 >/dev/null" /dev/null > tty.txt
+grep -q 'logstats: [0-9]* lines\.\.\.' tty.txt || { echo "no progress on a terminal:"; cat tty.txt; exit 1; }
