@@ -88,8 +88,8 @@ COGEN_API cogen_pipe *cogen_pipe_new(void);
 /**
  * Frees p and every stage created in it, newest first (a stage still
  * suspended is closed first, so it flushes into its targets, which are
- * older). Errors from those closes go to cogen_pipe_error (and are not
- * reported otherwise). NULL does nothing.
+ * older). An error raised by such a close cannot be reported (p is gone):
+ * close the head yourself before freeing to see it. NULL does nothing.
  */
 COGEN_API void cogen_pipe_free(cogen_pipe *p);
 
