@@ -33,6 +33,7 @@
 #include <valgrind/valgrind.h>
 #else
 #define VALGRIND_STACK_REGISTER(lo, hi) ((void)(lo), (void)(hi), 0u)
+#define RUNNING_ON_VALGRIND 0
 #endif
 
 #ifndef MADV_GUARD_INSTALL
@@ -166,6 +167,10 @@ static int install_guard(char *slot)
 {
     if (cogen__fail_now())
         return -1;
+    /* valgrind knows nothing of guard regions (its own reads of one, e.g.
+     * for access() below, kill it) but tracks mprotect. */
+    if (RUNNING_ON_VALGRIND)
+        atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
     if (!atomic_load_explicit(&guard_by_mprotect, memory_order_relaxed)) {
         if (madvise(slot, guard_size(), MADV_GUARD_INSTALL) == 0) {
             if (atomic_load_explicit(&guard_checked, memory_order_relaxed))

@@ -307,7 +307,10 @@ static void *catcher(cogen *self, void *arg)
             continue;
         tlogf("caught:%d:%s ", cogen_last_error(self)->code, cogen_last_error(self)->msg);
         switch (mode) {
-        case 0: cogen_yield(self, V(50), NULL); break;
+        case 0:
+            if (cogen_yield(self, V(50), NULL) == COGEN_EXIT)
+                return NULL;
+            break;
         case 1: return V(77);
         case 2: cogen_reraise(self);
         default: cogen_raise(self, 8, "other");
