@@ -19,6 +19,7 @@
  */
 #include <cogen.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ typedef struct stmt {
     int hfirst, hcount; /* try: handlers[hfirst .. +hcount) */
     int has_fin;
     block fin;
+    int top; /* directly in the body, outside any try: nothing to unwind */
 } stmt;
 
 typedef struct handler {
@@ -62,7 +64,8 @@ typedef struct step {
 } step;
 
 typedef struct slot {
-    cogen *g; /* NULL once freed */
+    int primed; /* made with COGEN_PRIMED */
+    cogen *g;   /* NULL once freed */
     block body;
     int deleg; /* index of the generator yield-from-ing this one, or -1 */
 } slot;
@@ -87,6 +90,8 @@ static int perturb;
  * generator that a yield_from is using, and whether to skip touching its
  * delegators meanwhile (the default). */
 static int detached, allow_detached;
+/* See run.py, RERAISE_CALLSITE (finding 2). */
+static int reraise_callsite;
 
 static int is_delegating(int j)
 {
@@ -149,12 +154,13 @@ static int opkind(const char *s)
     return -1;
 }
 
-static block parse_block(toks *t, int gen);
+static block parse_block(toks *t, int gen, int depth);
 
-static void parse_stmt(toks *t, int gen, const char *k, stmt *s)
+static void parse_stmt(toks *t, int gen, int depth, const char *k, stmt *s)
 {
     memset(s, 0, sizeof *s);
     s->gen = gen;
+    s->top = depth == 0;
     if (strcmp(k, "y") == 0 || strcmp(k, "r") == 0 || strcmp(k, "t") == 0 || strcmp(k, "d") == 0 ||
         strcmp(k, "yf") == 0) {
         s->kind = k[0] == 'y'   ? (k[1] == 'f' ? K_YF : K_Y)
@@ -178,7 +184,7 @@ static void parse_stmt(toks *t, int gen, const char *k, stmt *s)
         handler hs[16];
         int nh = 0;
         s->kind = K_TRY;
-        s->body = parse_block(t, gen);
+        s->body = parse_block(t, gen, depth + 1);
         while (strcmp(t->v[t->p], "ex") == 0) {
             const char *m;
             handler *h = &hs[nh];
@@ -198,13 +204,13 @@ static void parse_stmt(toks *t, int gen, const char *k, stmt *s)
                     h->codes[h->ncodes++] = (int)strtol(c, &end, 10);
                 }
             }
-            h->body = parse_block(t, gen);
+            h->body = parse_block(t, gen, depth + 1);
             nh++;
         }
         if (strcmp(t->v[t->p], "fin") == 0) {
             t->p++;
             s->has_fin = 1;
-            s->fin = parse_block(t, gen);
+            s->fin = parse_block(t, gen, depth + 1);
         }
         if (strcmp(next_tok(t), "end") != 0)
             die("try without end");
@@ -219,7 +225,7 @@ static void parse_stmt(toks *t, int gen, const char *k, stmt *s)
     }
 }
 
-static block parse_block(toks *t, int gen)
+static block parse_block(toks *t, int gen, int depth)
 {
     stmt local[64];
     int n = 0;
@@ -229,7 +235,7 @@ static block parse_block(toks *t, int gen)
     for (const char *k = next_tok(t); strcmp(k, "}") != 0; k = next_tok(t)) {
         if (n == 64)
             die("block too long");
-        parse_stmt(t, gen, k, &local[n++]);
+        parse_stmt(t, gen, depth, k, &local[n++]);
     }
     if (S.nstmts + n > MAX_STMTS)
         die("too many statements");
@@ -246,6 +252,7 @@ enum { O_OK, O_EXC, O_RET };
 
 typedef struct exc {
     int code;
+    int from_call; /* returned by a resume the body made (do_op) */
     char msg[MSG_LEN];
 } exc;
 
@@ -258,6 +265,7 @@ typedef struct outcome {
 static void set_exc(exc *e, int code, const char *msg)
 {
     e->code = code;
+    e->from_call = 0;
     snprintf(e->msg, sizeof e->msg, "%s", msg);
 }
 
@@ -268,7 +276,7 @@ static const char *show_msg(const exc *e)
 
 static outcome raising(const cogen_err *err)
 {
-    outcome o = {O_EXC, 0, {0, ""}};
+    outcome o = {O_EXC, 0, {0, 0, ""}};
     set_exc(&o.e, err->code, err->msg);
     return o;
 }
@@ -379,6 +387,7 @@ static int do_op1(const char *head, int kind, int j, long arg, const char *msg, 
         return 0;
     }
     set_exc(err, cogen_last_error(sl->g)->code, cogen_last_error(sl->g)->msg);
+    err->from_call = 1;
     T("%s: error %d %s", head, err->code, show_msg(err));
     return 1;
 }
@@ -400,7 +409,7 @@ static outcome exec_block(cogen *self, block b, const exc *handled);
 
 static outcome exec_stmt(cogen *self, const stmt *s, const exc *handled)
 {
-    outcome o = {O_OK, 0, {0, ""}};
+    outcome o = {O_OK, 0, {0, 0, ""}};
     int i = s->gen;
     void *v = NULL;
     int rc;
@@ -416,12 +425,16 @@ static outcome exec_stmt(cogen *self, const stmt *s, const exc *handled)
         die("cogen_yield failed");
         break;
     case K_R:
+        if (s->top) /* no finally to run: end the body from here */
+            cogen_return(self, (void *)(intptr_t)s->a);
         o.kind = O_RET;
         o.val = s->a;
         return o;
     case K_X: {
         char m[32];
         snprintf(m, sizeof m, "m%ld", s->b);
+        if (s->top) /* no handler or finally around it: raise from here */
+            cogen_raise(self, (int)s->a, "%s", m);
         o.kind = O_EXC;
         set_exc(&o.e, (int)s->a, m);
         return o;
@@ -499,7 +512,7 @@ static outcome exec_stmt(cogen *self, const stmt *s, const exc *handled)
 
 static outcome exec_block(cogen *self, block b, const exc *handled)
 {
-    outcome o = {O_OK, 0, {0, ""}};
+    outcome o = {O_OK, 0, {0, 0, ""}};
     for (int k = b.first; k < b.first + b.count; k++) {
         o = exec_stmt(self, &S.stmts[k], handled);
         if (o.kind != O_OK)
@@ -518,7 +531,8 @@ static void *body(cogen *self, void *arg)
         /* The error the body got (thrown in, EXIT, or from a sub) is passed
          * on as is; anything else is a new raise. */
         const cogen_err *e = cogen_last_error(self);
-        if (e->code == o.e.code && strcmp(e->msg, o.e.msg) == 0)
+        if (e->code == o.e.code && strcmp(e->msg, o.e.msg) == 0 &&
+            (!o.e.from_call || reraise_callsite))
             cogen_reraise(self);
         cogen_raise(self, o.e.code, "%s", o.e.msg);
     }
@@ -543,12 +557,16 @@ static void run_scenario(void)
     exc err;
     int left;
     printf("=== begin %ld\n", S.seed);
-    for (int i = 0; i < S.ngens; i++) {
-        cogen_opts o = {0, names[i], 0};
-        S.gens[i].g = cogen_new(body, (void *)(intptr_t)i, &o);
+    for (int i = 0; i < S.ngens; i++)
         S.gens[i].deleg = -1;
-        if (!S.gens[i].g)
+    for (int i = 0; i < S.ngens; i++) {
+        cogen_opts o = {0, names[i], S.gens[i].primed ? COGEN_PRIMED : 0};
+        cogen *g = cogen_new(body, (void *)(intptr_t)i, &o);
+        if (!g && !(S.gens[i].primed && errno == ECANCELED))
             die("cogen_new failed");
+        if (S.gens[i].primed)
+            T("prime G%d: %s", i, g ? "ok" : "ended");
+        S.gens[i].g = g;
     }
     for (int k = 0; k < S.nsteps; k++) {
         char msg[16];
@@ -579,11 +597,14 @@ int main(int argc, char **argv)
             perturb = 1;
         else if (strcmp(argv[i], "--allow-detached") == 0)
             allow_detached = 1;
+        else if (strcmp(argv[i], "--reraise-callsite") == 0)
+            reraise_callsite = 1;
         else
             path = argv[i];
     }
     if (!path) {
-        fprintf(stderr, "usage: diffrun [--perturb] [--allow-detached] SCENARIO-FILE\n");
+        fprintf(stderr,
+                "usage: diffrun [--perturb] [--allow-detached] [--reraise-callsite] FILE\n");
         return 2;
     }
     f = fopen(path, "r");
@@ -606,7 +627,11 @@ int main(int argc, char **argv)
             if (i != S.ngens || i >= MAX_GENS)
                 die("bad generator index");
             t.p = 2;
-            S.gens[i].body = parse_block(&t, i);
+            if (t.n > 2 && strcmp(t.v[2], "P") == 0) {
+                S.gens[i].primed = 1;
+                t.p = 3;
+            }
+            S.gens[i].body = parse_block(&t, i, 0);
             S.ngens++;
             break;
         }

@@ -70,6 +70,11 @@ MAX_GENS = 6
 # reports them RUNNING (cogen.h: "executing (or delegating to a running
 # sub)"); CPython sees them SUSPENDED and resumes them.
 ALLOW_DETACHED = False
+# Excluded by default (FINDINGS.md, finding 2): diffrun passes on an error
+# that a resume made from the body returned (EBUSY, EFRESH, ...) with
+# cogen_raise, not cogen_reraise, as cogen_reraise raises EINVAL when that
+# error is a call-site error about self. --reraise-callsite: cogen_reraise.
+RERAISE_CALLSITE = False
 
 # ------------------------------------------------------------------ errors
 
@@ -161,7 +166,7 @@ def fmt_block(stmts):
 def fmt_scenario(sc):
     lines = ["S %d" % sc["seed"]]
     for i, b in enumerate(sc["bodies"]):
-        lines.append("G %d %s" % (i, fmt_block(b)))
+        lines.append("G %d %s%s" % (i, "P " if i in sc.get("primed", ()) else "", fmt_block(b)))
     for st in sc["driver"]:
         lines.append("D %s %d %d" % st)
     lines.append("E")
@@ -214,9 +219,13 @@ def parse_scenarios(text):
         if not t:
             continue
         if t[0] == "S":
-            sc = {"seed": int(t[1]), "bodies": [], "driver": []}
+            sc = {"seed": int(t[1]), "bodies": [], "driver": [], "primed": []}
         elif t[0] == "G":
-            body, p = parse_block(t, 2)
+            p = 2
+            if t[2] == "P":
+                sc["primed"].append(int(t[1]))
+                p = 3
+            body, p = parse_block(t, p)
             assert p == len(t)
             sc["bodies"].append(body)
         elif t[0] == "D":
@@ -333,7 +342,8 @@ class Gen:
             kind = r.choice(["next"] * 7 + ["send"] * 4 + ["throw"] * 4 + ["close"] * 3 + ["del"])
             i = 0 if r.random() < 0.5 else r.randrange(self.n)
             steps.append((kind, i, self.arg(kind)))
-        return {"seed": self.seed, "bodies": bodies, "driver": steps}
+        primed = [i for i in range(self.n) if r.random() < 0.2]
+        return {"seed": self.seed, "bodies": bodies, "driver": steps, "primed": primed}
 
 
 def generate(seed, features=()):
@@ -420,8 +430,32 @@ class PyRun:
         ns = {"num": num, "make_exc": make_exc, "match_classes": match_classes,
               "desc": desc, "T": self.out.append}
         exec(compile(python_source(sc), "<scenario %d>" % sc["seed"], "exec"), ns)
-        self.table = [ns["_body_%d" % i](self) for i in range(n)]
+        self.ns = ns
+        self.table = [None] * n
         self.sc = sc
+
+    def create(self):
+        """Makes the generators in order. A primed one (COGEN_PRIMED, the
+        decorator) is run to its first yield before it is stored; one that
+        ends first is reported (an error through the unraisable hook) and
+        is gone, as cogen_new fails with ECANCELED."""
+        for i in range(len(self.table)):
+            g = self.ns["_body_%d" % i](self)
+            if i not in self.sc.get("primed", ()):
+                self.table[i] = g
+                continue
+            try:
+                next(g)
+            except StopIteration:
+                g = None
+            except BaseException as e:
+                g = None
+                self.T("unraisable " + desc(e))
+            if g is None:
+                self.T("prime G%d: ended" % i)
+            else:
+                self.T("prime G%d: ok" % i)
+                self.table[i] = g
 
     def T(self, s):
         self.out.append(s)
@@ -523,6 +557,7 @@ class PyRun:
         gc_was = gc.isenabled()
         gc.disable()  # collections happen where del asks for them, only
         try:
+            self.create()
             for k, (kind, j, arg) in enumerate(self.sc["driver"]):
                 self.op("step", kind, j, arg, "d%d" % k)
                 self.T("states " + self.states())
@@ -603,6 +638,8 @@ def shrink_block(stmts):
 
 
 def variants(sc):
+    for p in sc.get("primed", ()):
+        yield dict(sc, primed=[q for q in sc["primed"] if q != p])
     d = sc["driver"]
     for k in range(len(d)):
         yield dict(sc, driver=d[:k] + d[k + 1:])
@@ -647,6 +684,26 @@ def show_divergence(sc, py, c, minimized=None):
         print(python_source(minimized), end="")
 
 
+def check_chunk(job):
+    """Seeds [start, end) on every binary: (count, divergences, crashes)."""
+    binaries, start, end, extra = job
+    scs = [generate(s) for s in range(start, end)]
+    # Round-trip through the text, as diffrun sees it.
+    scs = parse_scenarios("".join(fmt_scenario(sc) for sc in scs))
+    pys = {sc["seed"]: python_trace(sc) for sc in scs}
+    n, fails, crashes = 0, [], []
+    for binary in binaries:
+        cs, rc, err = run_c(binary, scs, extra)
+        for sc in scs:
+            n += 1
+            c = cs.get(sc["seed"])
+            if c != pys[sc["seed"]]:
+                fails.append((binary, sc, pys[sc["seed"]], c))
+        if rc != 0 and not fails:
+            crashes.append((binary, rc, err))
+    return n, fails, crashes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0:300", help="A:B, seeds A (incl.) to B (excl.)")
@@ -654,6 +711,7 @@ def main():
                     help="diffrun binary (repeatable: each is checked)")
     ap.add_argument("--batch", type=int, default=500, help="scenarios per diffrun process")
     ap.add_argument("--no-minimize", action="store_true")
+    ap.add_argument("-j", "--jobs", type=int, default=1, help="worker processes")
     ap.add_argument("--max-report", type=int, default=3, help="divergences printed in full")
     ap.add_argument("--perturb", action="store_true",
                     help="make diffrun falsify its trace (the test must then fail)")
@@ -663,6 +721,9 @@ def main():
     ap.add_argument("--show", type=int, help="print the scenario for this seed")
     ap.add_argument("--source", type=int, help="print the Python code for this seed")
     ap.add_argument("--py", help="print the Python trace of a scenario file")
+    ap.add_argument("--reraise-callsite", action="store_true",
+                    help="diffrun passes on errors of resumes made by a body with "
+                    "cogen_reraise (finding 2)")
     ap.add_argument("--allow-detached", action="store_true",
                     help="include the excluded 'detached sub' cases (they diverge)")
     a = ap.parse_args()
@@ -685,38 +746,38 @@ def main():
     if not a.bin:
         ap.error("--bin is required")
     lo, hi = (int(x) for x in a.seeds.split(":"))
-    extra = (["--perturb"] if a.perturb else []) + (["--allow-detached"] if a.allow_detached else [])
+    extra = [f for f, on in (("--perturb", a.perturb), ("--allow-detached", a.allow_detached),
+                             ("--reraise-callsite", a.reraise_callsite)) if on]
     t0 = time.time()
     bad = 0
     total = 0
-    for binary in a.bin:
-        for start in range(lo, hi, a.batch):
-            scs = [generate(s) for s in range(start, min(hi, start + a.batch))]
-            # Round-trip through the text, as diffrun sees it.
-            scs = parse_scenarios("".join(fmt_scenario(sc) for sc in scs))
-            pys = {sc["seed"]: python_trace(sc) for sc in scs}
-            cs, rc, err = run_c(binary, scs, extra)
-            for sc in scs:
-                total += 1
-                s = sc["seed"]
-                if cs.get(s) == pys[s]:
-                    continue
-                bad += 1
-                if bad <= a.max_report:
-                    c = cs.get(s)
-                    if c is None:
-                        c, _, err1 = run_c(binary, [sc], extra)
-                        c = c.get(s) or next(iter(c.values()), None)
-                        print("diffrun exit/stderr: %s" % err1.strip()[-2000:])
-                    m = None if a.no_minimize else minimize(binary, sc, extra)
-                    show_divergence(sc, pys[s], c, m)
-                    print("(binary: %s)" % binary)
-            if rc != 0 and bad == 0:
-                print("diffrun exited with %d: %s" % (rc, err.strip()[-2000:]))
-                bad += 1
+    chunks = [(a.bin, st, min(hi, st + a.batch), extra) for st in range(lo, hi, a.batch)]
+    if a.jobs > 1:
+        import multiprocessing
+        pool = multiprocessing.Pool(a.jobs)
+        results = pool.imap(check_chunk, chunks)
+    else:
+        results = map(check_chunk, chunks)
+    for n, fails, crashes in results:
+        total += n
+        for binary, sc, py, c in fails:
+            bad += 1
+            if bad <= a.max_report:
+                if c is None:
+                    c1, _, err1 = run_c(binary, [sc], extra)
+                    c = c1.get(sc["seed"]) or next(iter(c1.values()), None)
+                    print("diffrun exit/stderr: %s" % err1.strip()[-2000:])
+                m = None if a.no_minimize else minimize(binary, sc, extra)
+                show_divergence(sc, py, c, m)
+                print("(binary: %s)" % binary)
+            elif bad <= 200:
+                print("divergent: seed %d (%s)" % (sc["seed"], binary))
+        for binary, rc, err in crashes:
+            print("diffrun %s exited with %d: %s" % (binary, rc, err.strip()[-2000:]))
+            bad += 1
     dt = time.time() - t0
-    print("diff: %d scenarios (seeds %d:%d x %d binaries), %d divergent, %.1f s"
-          % (total, lo, hi, len(a.bin), bad, dt))
+    print("diff: %d runs = scenarios x %d binaries (seeds %d:%d), %d divergent, %.1f s"
+          % (total, len(a.bin), lo, hi, bad, dt))
     if a.expect_divergence:
         return 0 if bad else 1
     return 1 if bad else 0
