@@ -202,6 +202,30 @@ TEST(fpenv_restored_when_body_raises)
     fesetenv(FE_DFL_ENV);
 }
 
+static void *primed_body(cogen *self, void *arg)
+{
+    (void)arg;
+    CHECK_MODE("primed FPENV body, run by cogen_new", FE_UPWARD);
+    set_mode(FE_DOWNWARD);
+    CHECK_EQ_INT(yield_sent(self, 0), COGEN_SENT);
+    CHECK_MODE("primed FPENV body, after a send", FE_DOWNWARD);
+    return NULL;
+}
+
+TEST(fpenv_primed_creation)
+{
+    cogen *g;
+    fesetenv(FE_DFL_ENV);
+    set_mode(FE_UPWARD);
+    g = make(primed_body, NULL, COGEN_FPENV | COGEN_PRIMED);
+    CHECK_MODE("creator, after cogen_new primed an FPENV body", FE_UPWARD);
+    set_mode(FE_TOWARDZERO);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_RETURNED);
+    CHECK_MODE("creator, after the primed FPENV body returned", FE_TOWARDZERO);
+    cogen_free(g);
+    fesetenv(FE_DFL_ENV);
+}
+
 /* ------------------------- other control bits (flush-to-zero and co.) */
 
 #if defined(__x86_64__)
