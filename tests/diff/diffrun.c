@@ -29,7 +29,7 @@
 enum { MAX_GENS = 8, MAX_STMTS = 4096, MAX_HANDLERS = 1024, MAX_STEPS = 256, MAX_CODES = 8 };
 enum { MAX_LINE = 65536, MSG_LEN = 64 };
 
-enum kind { K_Y, K_R, K_X, K_RR, K_T, K_D, K_YF, K_OP, K_TRY };
+enum kind { K_Y, K_R, K_X, K_RR, K_ST, K_T, K_D, K_YF, K_OP, K_TRY };
 enum opkind { OP_NEXT, OP_SEND, OP_THROW, OP_CLOSE, OP_DEL };
 enum match { M_CODES, M_EXC, M_BASE };
 
@@ -174,6 +174,8 @@ static void parse_stmt(toks *t, int gen, int depth, const char *k, stmt *s)
         s->b = next_num(t);
     } else if (strcmp(k, "rr") == 0) {
         s->kind = K_RR;
+    } else if (strcmp(k, "st") == 0) {
+        s->kind = K_ST;
     } else if (strcmp(k, "op") == 0) {
         s->kind = K_OP;
         s->a = opkind(next_tok(t));
@@ -406,6 +408,7 @@ static int matches(const handler *h, int code)
 }
 
 static outcome exec_block(cogen *self, block b, const exc *handled);
+static void states(const char *prefix);
 
 static outcome exec_stmt(cogen *self, const stmt *s, const exc *handled)
 {
@@ -444,6 +447,15 @@ static outcome exec_stmt(cogen *self, const stmt *s, const exc *handled)
             die("rr outside a handler");
         o.kind = O_EXC;
         o.e = *handled;
+        return o;
+    case K_ST:
+        if (detached && !allow_detached) {
+            T("G%d sees: detached", i);
+        } else {
+            char prefix[16];
+            snprintf(prefix, sizeof prefix, "G%d sees", i);
+            states(prefix);
+        }
         return o;
     case K_T: T("G%d mark %ld", i, s->a); return o;
     case K_D:
@@ -541,9 +553,10 @@ static void *body(cogen *self, void *arg)
 
 /* ------------------------------------------------------------- the driver */
 
-static void states(void)
+static void states(const char *prefix)
 {
-    char line[64] = "states";
+    char line[64];
+    snprintf(line, sizeof line, "%s", prefix);
     for (int i = 0; i < S.ngens; i++) {
         strcat(line, " ");
         strcat(line, state_name(S.gens[i].g));
@@ -572,7 +585,7 @@ static void run_scenario(void)
         char msg[16];
         snprintf(msg, sizeof msg, "d%d", k);
         do_op("step", S.steps[k].op, S.steps[k].target, S.steps[k].arg, msg, &err);
-        states();
+        states("states");
     }
     do {
         left = 0;

@@ -25,7 +25,7 @@ Scenario text (one scenario; several may follow each other):
   G <i> <body>            body := '{' stmt* '}'
   D <kind> <i> <arg>      kind: next send throw close del
   E
-stmt := y V | r V | x CODE ID | rr | t ID | d ID | yf J | op KIND J ARG ID
+stmt := y V | r V | x CODE ID | rr | st | t ID | d ID | yf J | op KIND J ARG ID
       | try BLOCK (ex MATCH BLOCK)* [fin BLOCK] end
 MATCH := exc | base | CODE[,CODE...]
 
@@ -33,6 +33,7 @@ MATCH := exc | base | CODE[,CODE...]
   r V        return V
   x CODE ID  raise error CODE (message "mID"); CODE -100 is GeneratorExit
   rr         bare `raise` (only directly inside a handler)
+  st         trace the states of all generators, seen from the body
   t ID       trace a mark
   d ID       cogen_defer / an outer `finally` that traces "cleanup ID"
   yf J       r = yield from G_J
@@ -75,6 +76,10 @@ ALLOW_DETACHED = False
 # cogen_raise, not cogen_reraise, as cogen_reraise raises EINVAL when that
 # error is a call-site error about self. --reraise-callsite: cogen_reraise.
 RERAISE_CALLSITE = False
+# Excluded by default (FINDINGS.md, finding 1): a COGEN_PRIMED body that may
+# swallow an error (a try statement) before its first yield (cogen then reports the handled
+# error if the body returns). --primed-handled puts them back.
+PRIMED_HANDLED = False
 
 # ------------------------------------------------------------------ errors
 
@@ -186,7 +191,7 @@ def parse_block(toks, p):
         elif k == "x":
             stmts.append((k, int(toks[p]), int(toks[p + 1])))
             p += 2
-        elif k == "rr":
+        elif k in ("rr", "st"):
             stmts.append((k,))
         elif k == "op":
             stmts.append((k, toks[p], int(toks[p + 1]), int(toks[p + 2]), int(toks[p + 3])))
@@ -284,7 +289,7 @@ class Gen:
 
     def stmt(self, gi, depth, in_handler):
         r = self.r
-        choices = [("y", 30), ("t", 5), ("x", 6), ("r", 3), ("d", 6)]
+        choices = [("y", 30), ("t", 5), ("x", 6), ("r", 3), ("d", 6), ("st", 3)]
         if depth < 3:
             choices.append(("try", 16))
         if self.n > 1:
@@ -308,8 +313,8 @@ class Gen:
             return ("r", 0 if r.random() < 0.2 else 50 + self.nval())
         if k == "d":
             return ("d", self.nid())
-        if k == "rr":
-            return ("rr",)
+        if k in ("rr", "st"):
+            return (k,)
         if k == "yf":
             return ("yf", r.choice([j for j in range(self.n) if j != gi]))
         if k == "op":
@@ -342,8 +347,20 @@ class Gen:
             kind = r.choice(["next"] * 7 + ["send"] * 4 + ["throw"] * 4 + ["close"] * 3 + ["del"])
             i = 0 if r.random() < 0.5 else r.randrange(self.n)
             steps.append((kind, i, self.arg(kind)))
-        primed = [i for i in range(self.n) if r.random() < 0.2]
+        primed = [i for i in range(self.n)
+                  if r.random() < 0.2 and (PRIMED_HANDLED or not handles_before_yield(bodies[i]))]
         return {"seed": self.seed, "bodies": bodies, "driver": steps, "primed": primed}
+
+
+def handles_before_yield(body):
+    """May the body swallow an error (a handler, or a `return` in a finally)
+    before its first yield? (finding 1)"""
+    for s in body:
+        if s[0] == "y":
+            return False
+        if s[0] == "try":
+            return True
+    return False
 
 
 def generate(seed, features=()):
@@ -372,6 +389,8 @@ def compile_body(gi, body):
                 L.append(pad + "raise make_exc(%d, 'm%d')" % (s[1], s[2]))
             elif k == "rr":
                 L.append(pad + "raise")
+            elif k == "st":
+                L.append(pad + "_c.seen(%d)" % gi)
             elif k == "t":
                 L.append(pad + "T('G%d mark %d')" % (gi, s[1]))
             elif k == "d":
@@ -547,6 +566,13 @@ class PyRun:
             if prefix.startswith("G"):
                 raise
 
+    def seen(self, gi):
+        """The states as a body sees them (its own is RUNNING)."""
+        if self.detached and not ALLOW_DETACHED:
+            self.T("G%d sees: detached" % gi)
+        else:
+            self.T("G%d sees %s" % (gi, self.states()))
+
     def states(self):
         return " ".join("-" if g is None else STATE[inspect.getgeneratorstate(g)]
                         for g in self.table)
@@ -721,14 +747,18 @@ def main():
     ap.add_argument("--show", type=int, help="print the scenario for this seed")
     ap.add_argument("--source", type=int, help="print the Python code for this seed")
     ap.add_argument("--py", help="print the Python trace of a scenario file")
+    ap.add_argument("--primed-handled", action="store_true",
+                    help="primed bodies may handle an error before their first yield "
+                    "(finding 1)")
     ap.add_argument("--reraise-callsite", action="store_true",
                     help="diffrun passes on errors of resumes made by a body with "
                     "cogen_reraise (finding 2)")
     ap.add_argument("--allow-detached", action="store_true",
                     help="include the excluded 'detached sub' cases (they diverge)")
     a = ap.parse_args()
-    global ALLOW_DETACHED
+    global ALLOW_DETACHED, PRIMED_HANDLED
     ALLOW_DETACHED = a.allow_detached
+    PRIMED_HANDLED = a.primed_handled
 
     if a.show is not None:
         print(fmt_scenario(generate(a.show)), end="")
