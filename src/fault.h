@@ -14,6 +14,9 @@
 COGEN_TEST_API void cogen__fail_after(long n);
 /* How many failures were injected since the last cogen__fail_after. */
 COGEN_TEST_API long cogen__fail_count(void);
+/* Non-zero once stack guards have fallen back to mprotect (old kernel,
+ * emulator, valgrind): each guarded stack then costs two mappings. */
+COGEN_TEST_API int cogen__guards_by_mprotect(void);
 /* Context switches made by the library since the program started. */
 COGEN_TEST_API long cogen__switch_count(void);
 

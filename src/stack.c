@@ -151,16 +151,24 @@ static void push_global(unsigned cls, char *slot)
     sc->free[sc->nfree++] = slot;
 }
 
-/* True if reading `page` now faults. MADV_GUARD_INSTALL can succeed
- * without installing anything: qemu-user accepts any madvise advice it
- * does not know and returns 0. access() copies its path from our memory,
- * so the kernel reports EFAULT for a guarded page. */
-static bool guard_holds(const char *page)
+enum { GUARD_HOLDS, GUARD_IGNORED, GUARD_UNKNOWN };
+
+/* Whether reading `page` now faults. MADV_GUARD_INSTALL can succeed
+ * without installing anything: qemu-user returns 0 for any madvise advice
+ * it does not know. The probe is a write() of the page into a pipe: the
+ * kernel reads it and reports EFAULT if the guard holds. (Not a syscall
+ * that takes a path, like access(): valgrind reads paths itself before the
+ * kernel does, and dies on the guard.) */
+static int guard_probe(const char *page)
 {
-    int saved = errno;
-    bool held = access(page, F_OK) != 0 && errno == EFAULT;
+    int fds[2], saved = errno, r = GUARD_UNKNOWN;
+    if (pipe(fds) == 0) {
+        r = write(fds[1], page, 1) < 0 && errno == EFAULT ? GUARD_HOLDS : GUARD_IGNORED;
+        (void)close(fds[0]);
+        (void)close(fds[1]);
+    }
     errno = saved;
-    return held;
+    return r;
 }
 
 static int install_guard(char *slot)
@@ -175,11 +183,13 @@ static int install_guard(char *slot)
         if (madvise(slot, guard_size(), MADV_GUARD_INSTALL) == 0) {
             if (atomic_load_explicit(&guard_checked, memory_order_relaxed))
                 return 0;
-            if (guard_holds(slot)) {
+            switch (guard_probe(slot)) {
+            case GUARD_HOLDS:
                 atomic_store_explicit(&guard_checked, 1, memory_order_relaxed);
                 return 0;
+            case GUARD_UNKNOWN: return 0; /* no pipe now (EMFILE?): probe the next one */
+            default: break;               /* accepted but not enforced (emulator) */
             }
-            /* Accepted but not enforced (emulator): fall back for good. */
         } else if (errno != EINVAL) {
             return -1;
         }
@@ -343,3 +353,12 @@ bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
     }
     return false;
 }
+
+#ifdef COGEN_TEST_HOOKS
+#include "fault.h"
+
+int cogen__guards_by_mprotect(void)
+{
+    return atomic_load(&guard_by_mprotect);
+}
+#endif
