@@ -754,6 +754,9 @@ void cogen_reraise(cogen *self)
 {
     if (!executing(self))
         misuse("cogen_reraise", self);
+    /* The last error may be a refused call of this body's, kept in the
+     * thread's record (e.g. EBUSY from resuming itself): make it g's own. */
+    copy_error(self, cogen_last_error(self));
     if (self->e.err.code == 0)
         (void)fail(self, COGEN_EINVAL, "cogen_reraise: no error to re-raise");
     finish(self, COGEN_ERROR, NULL);

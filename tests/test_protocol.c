@@ -725,3 +725,19 @@ TEST(broadcast_fan_out_fan_in)
     cogen_free(targets[1]);
     cogen_free(p);
 }
+
+static void *reraises_own_busy(cogen *self, void *arg)
+{
+    (void)arg;
+    CHECK_EQ_INT(cogen_next(self, NULL), COGEN_ERROR);
+    cogen_reraise(self); /* passes the EBUSY of the refused call on */
+}
+
+TEST(reraise_passes_on_a_refused_call)
+{
+    cogen *g = mk(reraises_own_busy, NULL, "self");
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, COGEN_EBUSY);
+    CHECK_STR(cogen_last_error(g)->msg, "generator already executing");
+    cogen_free(g);
+}
