@@ -471,6 +471,8 @@ static void copy_name(cogen *g, const char *name)
     copy_str(g->name, sizeof g->name, name ? name : "cogen");
 }
 
+static cogen *prime(cogen *g);
+
 cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
 {
     size_t size = opts && opts->stack_size ? opts->stack_size : COGEN_STACK_DEFAULT;
@@ -502,13 +504,22 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     copy_name(g, opts ? opts->name : NULL);
     g->e.msg[0] = g->e.where[0] = '\0';
     g->e.err = (cogen_err){0, g->e.msg, g->e.where};
-    touch_error(g);
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, st.lo, stack_bytes(g));
     cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
-    if ((flags & COGEN_PRIMED) && cogen_next(g, NULL) != COGEN_YIELDED) {
-        if (cogen_last_error(g)->code)
+    if (flags & COGEN_PRIMED)
+        return prime(g);
+    return g;
+}
+
+/* COGEN_PRIMED: run to the first yield; a body that ends before it is
+ * reported (through the hook if it raised) and freed. */
+static cogen *prime(cogen *g)
+{
+    int rc = cogen_next(g, NULL);
+    if (rc != COGEN_YIELDED) {
+        if (rc == COGEN_ERROR) /* not a stale error the body handled */
             report_unraisable(g, "primed body ended before its first yield");
         cogen_free(g);
         errno = ECANCELED;

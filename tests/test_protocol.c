@@ -562,6 +562,13 @@ static void *raises_at_once(cogen *self, void *arg)
     cogen_raise(self, 12, "no file");
 }
 
+static void *handles_then_returns(cogen *self, void *arg)
+{
+    (void)arg;
+    CHECK_EQ_INT(cogen_yield_from(self, NULL, NULL), COGEN_ERROR); /* handled */
+    return NULL;
+}
+
 TEST(primed_body_ending_early_is_reported)
 {
     cogen_opts o = {0, "p", COGEN_PRIMED};
@@ -574,6 +581,11 @@ TEST(primed_body_ending_early_is_reported)
     CHECK(cogen_new(raises_at_once, NULL, &o) == NULL);
     CHECK_EQ_INT(errno, ECANCELED);
     CHECK_STR(hook_log, "[p|primed body ended before its first yield|12|no file]");
+    /* an error the body handled before returning is not reported */
+    hook_log[0] = '\0';
+    CHECK(cogen_new(handles_then_returns, NULL, &o) == NULL);
+    CHECK_EQ_INT(errno, ECANCELED);
+    CHECK_STR(hook_log, "");
     cogen_set_unraisable_hook(NULL);
 }
 
