@@ -80,6 +80,7 @@ struct cogen {
     unsigned long generation;
     _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
     unsigned flags;
+    cogen *leaf;     /* innermost generator of its yield_from chain (see innermost) */
     cogen *delegate; /* sub-generator of a yield_from in progress */
     cogen *parent;   /* the generator delegating to this one */
     /* Delegation bookkeeping. */
@@ -345,11 +346,29 @@ static void leave_as(xfer *x, cogen *g, int state)
     x->leaving_state = state;
 }
 
+/* The generator a send to g reaches: g, or the innermost generator of
+ * the yield_from chain below g, not counting subs that ended behind their
+ * delegator's back. Each generator of a chain keeps a pointer to the
+ * innermost (`leaf`, kept up to date when a yield_from starts or ends), so
+ * this is constant time however deep the chain; the walk is only for a
+ * leaf that ended behind the chain's back. */
 static cogen *innermost(cogen *g)
 {
-    while (COGEN_UNLIKELY(g->delegate != NULL) && state_of(g->delegate) != COGEN_CLOSED)
+    cogen *l = g->leaf;
+    if (COGEN_LIKELY(l == g))
+        return g;
+    if (COGEN_LIKELY(state_of(l) != COGEN_CLOSED))
+        return l;
+    while (g->delegate != NULL && state_of(g->delegate) != COGEN_CLOSED)
         g = g->delegate;
     return g;
+}
+
+/* g and every generator delegating to it, directly or not, now reach leaf. */
+static void set_leaf_upward(cogen *g, cogen *leaf)
+{
+    for (; g; g = g->parent)
+        g->leaf = leaf;
 }
 
 static size_t stack_bytes(const cogen *g)
@@ -494,6 +513,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     atomic_init(&g->state, COGEN_CREATED);
     g->flags = flags;
     g->delegate = g->parent = NULL;
+    g->leaf = g;
     g->finishing = false;
     g->fn = fn;
     g->arg = arg;
@@ -534,15 +554,17 @@ static void drop_delegate(cogen *g)
     if (g->delegate && g->delegate->parent == g)
         g->delegate->parent = NULL;
     g->delegate = NULL;
+    set_leaf_upward(g, g);
 }
 
 /* Before g goes away: neither its sub nor its delegator may point to it. */
 static void unlink_delegation(cogen *g)
 {
-    drop_delegate(g);
-    if (g->parent && g->parent->delegate == g)
-        g->parent->delegate = NULL;
+    cogen *p = g->parent;
     g->parent = NULL;
+    drop_delegate(g);
+    if (p && p->delegate == g)
+        drop_delegate(p);
 }
 
 void cogen_free(cogen *g)
@@ -862,6 +884,7 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     /* Prime the sub (a send of NULL) on behalf of self's resumer. */
     self->delegate = sub;
     sub->parent = self;
+    set_leaf_upward(self, leaf);
     x = self->x;
     x->kind = COGEN_SENT;
     x->value = NULL;
