@@ -41,13 +41,14 @@ fi
 py=$(command -v python3 || echo /usr/bin/python3)
 
 # ---- build
+mkdir -p "$build"
 gen=""
 command -v ninja >/dev/null && gen="-G Ninja"
 cmake -S "$root" -B "$build" $gen -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DCOGEN_BUILD_BENCH=ON -DCOGEN_BUILD_TESTS=OFF -DCOGEN_BUILD_EXAMPLES=OFF \
-    -DCOGEN_FAULT_INJECTION=OFF >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
-cmake --build "$build" -j"$(nproc)" >"$build.build.log" 2>&1 || { tail -50 "$build.build.log" >&2; exit 1; }
+    -DCOGEN_FAULT_INJECTION=OFF >"$build/bench-cmake.log" 2>&1 || { cat "$build/bench-cmake.log" >&2; exit 1; }
+cmake --build "$build" -j"$(nproc)" >"$build/bench-build.log" 2>&1 || { tail -50 "$build/bench-build.log" >&2; exit 1; }
 for peer in fcontext coro2 pcl lua54 luajit; do
     [ -x "$build/bench/peers/bench_$peer" ] || echo "bench: peer $peer not built (library missing): skipped" >&2
 done
