@@ -333,6 +333,11 @@ static int do_op(const char *prefix, int kind, int j, long arg, const char *msg,
         T("%s: skip detached", head);
         return 0;
     }
+    if (kind == OP_THROW && is_delegating(j) && cogen_getstate(sl->g) == COGEN_RUNNING) {
+        /* CPython 3.11 crashes on this one (see run.py) */
+        T("%s: skip running delegator", head);
+        return 0;
+    }
     if (kind != OP_DEL && sl->deleg >= 0) {
         detached++;
         rc = do_op1(head, kind, j, arg, msg, err);
