@@ -305,7 +305,8 @@ COGEN_API int cogen_pipe_next(cogen_pipe *p, cogen *g, void **item);
  *  declared by the macro. After the loop, cogen_pipe_error(p)->code tells
  *  whether it ended because of an error. Breaking out leaves gen
  *  suspended (close it to close the chain). */
-#define COGEN_PIPE_FOREACH(p, var, gen)                                                            \
+/* (var names a declared variable: it cannot be parenthesized) */
+#define COGEN_PIPE_FOREACH(p, var, gen) /* NOLINTNEXTLINE(bugprone-macro-parentheses) */           \
     for (void *var = NULL; cogen_pipe_next((p), (gen), &var) == 1;)
 
 #ifdef __cplusplus
