@@ -809,26 +809,41 @@ def main():
         results = pool.map(check_chunk, chunks)
     else:
         results = map(check_chunk, chunks)
-    for n, fails, crashes in results:
-        total += n
-        if a.progress and total // a.progress != (total - n) // a.progress:
-            print("... %d runs, %d divergent, %.0f s" % (total, bad, time.time() - t0),
-                  file=sys.stderr, flush=True)
-        for binary, sc, py, c in fails:
-            bad += 1
-            if bad <= a.max_report:
-                if c is None:
-                    c1, _, err1 = run_c(binary, [sc], extra)
-                    c = c1.get(sc["seed"]) or next(iter(c1.values()), None)
-                    print("diffrun exit/stderr: %s" % err1.strip()[-2000:])
-                m = None if a.no_minimize else minimize(binary, sc, extra)
-                show_divergence(sc, py, c, m)
-                print("(binary: %s)" % binary)
-            elif bad <= 200:
-                print("divergent: seed %d (%s)" % (sc["seed"], binary))
-        for binary, rc, err in crashes:
-            print("diffrun %s exited with %d: %s" % (binary, rc, err.strip()[-2000:]))
-            bad += 1
+    try:
+        for item in results:
+            total, bad = report_chunk(a, item, total, bad, extra, t0)
+    except Exception as e:  # BrokenProcessPool: a worker died
+        print("the run broke: %r. If CPython itself crashed (see FINDINGS.md), "
+              "find the seed with: run.py --py on `run.py --show SEED` output" % e)
+        bad += 1
+    return finish(a, total, bad, lo, hi, t0)
+
+
+def report_chunk(a, item, total, bad, extra, t0):
+    n, fails, crashes = item
+    total += n
+    if a.progress and total // a.progress != (total - n) // a.progress:
+        print("... %d runs, %d divergent, %.0f s" % (total, bad, time.time() - t0),
+              file=sys.stderr, flush=True)
+    for binary, sc, py, c in fails:
+        bad += 1
+        if bad <= a.max_report:
+            if c is None:
+                c1, _, err1 = run_c(binary, [sc], extra)
+                c = c1.get(sc["seed"]) or next(iter(c1.values()), None)
+                print("diffrun exit/stderr: %s" % err1.strip()[-2000:])
+            m = None if a.no_minimize else minimize(binary, sc, extra)
+            show_divergence(sc, py, c, m)
+            print("(binary: %s)" % binary)
+        elif bad <= 200:
+            print("divergent: seed %d (%s)" % (sc["seed"], binary))
+    for binary, rc, err in crashes:
+        print("diffrun %s exited with %d: %s" % (binary, rc, err.strip()[-2000:]))
+        bad += 1
+    return total, bad
+
+
+def finish(a, total, bad, lo, hi, t0):
     dt = time.time() - t0
     print("diff: %d runs = scenarios x %d binaries (seeds %d:%d), %d divergent, %.1f s"
           % (total, len(a.bin), lo, hi, bad, dt))
