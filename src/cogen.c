@@ -160,7 +160,7 @@ static _Atomic(cogen_unraisable_fn) unraisable_hook = default_unraisable;
 
 /* ---------------------------------------------------------------- errors */
 
-static void copy_str(char *dst, size_t cap, const char *src)
+void cogen__copy_str(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
     if (n >= cap)
@@ -173,7 +173,7 @@ static void buf_set_v(err_buf *b, int code, const char *where, const char *fmt, 
 {
     /* clang-analyzer loses track of va_start across refuse()'s opaque asm */
     (void)vsnprintf(b->msg, sizeof b->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-    copy_str(b->where, sizeof b->where, where);
+    cogen__copy_str(b->where, sizeof b->where, where);
     b->err = (cogen_err){code, b->msg, b->where};
 }
 
@@ -181,8 +181,8 @@ static void buf_copy(err_buf *b, const cogen_err *src)
 {
     if (&b->err == src)
         return;
-    copy_str(b->msg, sizeof b->msg, src->msg);
-    copy_str(b->where, sizeof b->where, src->where);
+    cogen__copy_str(b->msg, sizeof b->msg, src->msg);
+    cogen__copy_str(b->where, sizeof b->where, src->where);
     b->err = (cogen_err){src->code, b->msg, b->where};
 }
 
@@ -487,7 +487,7 @@ size_t cogen__stack_owner_size(const cogen__stack *st)
 
 static void copy_name(cogen *g, const char *name)
 {
-    copy_str(g->name, sizeof g->name, name ? name : "cogen");
+    cogen__copy_str(g->name, sizeof g->name, name ? name : "cogen");
 }
 
 static cogen *prime(cogen *g);

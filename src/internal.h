@@ -22,6 +22,9 @@
 #define COGEN_HIDDEN
 #endif
 
+/* Copies src into dst[cap], truncating; always terminated (cogen.c). */
+COGEN_HIDDEN void cogen__copy_str(char *dst, size_t cap, const char *src);
+
 /* ---- stacks (stack.c) ---- */
 
 /* A stack slot: [guard page][usable stack ... control block] in one piece
