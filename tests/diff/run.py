@@ -71,15 +71,16 @@ MAX_GENS = 6
 # reports them RUNNING (cogen.h: "executing (or delegating to a running
 # sub)"); CPython sees them SUSPENDED and resumes them.
 ALLOW_DETACHED = False
-# Excluded by default (FINDINGS.md, finding 2): diffrun passes on an error
-# that a resume made from the body returned (EBUSY, EFRESH, ...) with
-# cogen_raise, not cogen_reraise, as cogen_reraise raises EINVAL when that
-# error is a call-site error about self. --reraise-callsite: cogen_reraise.
-RERAISE_CALLSITE = False
-# Excluded by default (FINDINGS.md, finding 1): a COGEN_PRIMED body that may
-# swallow an error (a try statement) before its first yield (cogen then reports the handled
-# error if the body returns). --primed-handled puts them back.
-PRIMED_HANDLED = False
+# FINDINGS.md, finding 2 (fixed in ef96ce3): diffrun passes on an error that
+# a resume made from the body returned (EBUSY, EFRESH, ...) with
+# cogen_reraise, which raised EINVAL before the fix when that error was a
+# call-site error about self. --no-reraise-callsite uses cogen_raise instead
+# (to test an older cogen).
+RERAISE_CALLSITE = True
+# FINDINGS.md, finding 1 (fixed in 6a0ad34): a COGEN_PRIMED body that may
+# swallow an error (a try statement) before its first yield; cogen reported
+# the handled error before the fix. --no-primed-handled leaves them out.
+PRIMED_HANDLED = True
 
 # ------------------------------------------------------------------ errors
 
@@ -766,18 +767,18 @@ def main():
     ap.add_argument("--show", type=int, help="print the scenario for this seed")
     ap.add_argument("--source", type=int, help="print the Python code for this seed")
     ap.add_argument("--py", help="print the Python trace of a scenario file")
-    ap.add_argument("--primed-handled", action="store_true",
-                    help="primed bodies may handle an error before their first yield "
-                    "(finding 1)")
-    ap.add_argument("--reraise-callsite", action="store_true",
+    ap.add_argument("--no-primed-handled", action="store_true",
+                    help="no primed body handles an error before its first yield "
+                    "(finding 1, for cogen before 6a0ad34)")
+    ap.add_argument("--no-reraise-callsite", action="store_true",
                     help="diffrun passes on errors of resumes made by a body with "
-                    "cogen_reraise (finding 2)")
+                    "cogen_raise (finding 2, for cogen before ef96ce3)")
     ap.add_argument("--allow-detached", action="store_true",
                     help="include the excluded 'detached sub' cases (they diverge)")
     a = ap.parse_args()
     global ALLOW_DETACHED, PRIMED_HANDLED
     ALLOW_DETACHED = a.allow_detached
-    PRIMED_HANDLED = a.primed_handled
+    PRIMED_HANDLED = not a.no_primed_handled
 
     if a.show is not None:
         print(fmt_scenario(generate(a.show)), end="")
@@ -796,11 +797,12 @@ def main():
         ap.error("--bin is required")
     lo, hi = (int(x) for x in a.seeds.split(":"))
     extra = [f for f, on in (("--perturb", a.perturb), ("--allow-detached", a.allow_detached),
-                             ("--reraise-callsite", a.reraise_callsite)) if on]
+                             ("--no-reraise-callsite", a.no_reraise_callsite)) if on]
     t0 = time.time()
     bad = 0
     total = 0
     chunks = [(a.bin, st, min(hi, st + a.batch), extra) for st in range(lo, hi, a.batch)]
+    pool = None
     if a.jobs > 1:
         # (concurrent.futures, not multiprocessing.Pool: a worker that dies
         # raises BrokenProcessPool instead of hanging the run.)
@@ -816,6 +818,9 @@ def main():
         print("the run broke: %r. If CPython itself crashed (see FINDINGS.md), "
               "find the seed with: run.py --py on `run.py --show SEED` output" % e)
         bad += 1
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return finish(a, total, bad, lo, hi, t0)
 
 
