@@ -16,6 +16,8 @@ of every generator after each driver step); the traces must be identical.
 
 Usage:
   run.py --seeds 0:300 --bin build/tests/diff/diffrun   # run, diff, report
+  run.py --seeds 0:100000 -j 2 --bin build/tests/diff/diffrun \
+         --bin build/tests/diff/diffrun_ucontext         # the long run
   run.py --show 17                                      # print scenario 17
   run.py --py FILE                                      # Python trace of a scenario file
   run.py --source 17                                    # the Python code made for it
@@ -51,6 +53,9 @@ around (both sides trace the same "skip" line instead):
     The Python side runs the remaining cleanups itself in that case.
   * freeing a generator a `yield from` is using, or a running one, is
     refused by both (Python would only drop a reference); traced "skip".
+  * "detached sub" (ALLOW_DETACHED below): traced "detached".
+And one CPython 3.11 crash: a body's throw into a running generator that is
+delegating; traced "skip running delegator". See FINDINGS.md for all.
 """
 import argparse
 import gc
@@ -64,7 +69,6 @@ import time
 import weakref
 
 EEXIT, EBUSY, EFRESH, EIGNORED = -100, -101, -102, -103
-MAX_GENS = 6
 # Excluded by default (see FINDINGS.md, "detached sub"): while a generator
 # that a `yield from` is using is resumed directly (not through its
 # delegator), touching one of the generators delegating to it. cogen
