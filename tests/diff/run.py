@@ -556,6 +556,17 @@ class PyRun:
                 # it now, as a later collection would, deterministically.
                 gc.collect()
             if w() is not None:
+                # Held by the frame of a generator already deleted (one that
+                # ignored EXIT, abandoned inside `yield from` this one),
+                # which an exception's traceback elsewhere keeps alive.
+                # cogen freed that generator entirely: clear its frame too.
+                for f in gc.get_referrers(w()):
+                    name = f.f_code.co_name if inspect.isframe(f) else ""
+                    if name.startswith("_body_") and self.table[int(name[6:])] is None:
+                        f.clear()
+                f = None
+                gc.collect()
+            if w() is not None:
                 self.T(head + ": NOT FREED (translation bug)")
             # A frame dropped inside `yield from` (it ignored EXIT) left its
             # entry behind: a freed generator delegates to nobody.
