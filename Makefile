@@ -3,7 +3,7 @@
 #   make run        the main job
 #   make test       build and run the whole test suite (both engines)
 #   make bench      benchmarks against the peers (bench/run.sh)
-#   make difftest   the CPython differential test with many more seeds
+#   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
 #   make aarch64    cross-build for AArch64, suite under qemu-aarch64
@@ -35,8 +35,9 @@ test: build
 bench: deps
 	@bash bench/run.sh
 
+SEEDS ?= 0:100000
 difftest: build
-	@python3 tests/diff/run.py --seeds 0:20000 --bin $(BUILD)/tests/diff/diffrun
+	@python3 tests/diff/run.py --seeds $(SEEDS) --bin $(BUILD)/tests/diff/diffrun --bin $(BUILD)/tests/diff/diffrun_ucontext
 
 sanitize:
 	@tools/ci/sanitize.sh
