@@ -37,7 +37,7 @@ bench: deps
 
 SEEDS ?= 0:100000
 difftest: build
-	@python3 tests/diff/run.py --seeds $(SEEDS) --bin $(BUILD)/tests/diff/diffrun --bin $(BUILD)/tests/diff/diffrun_ucontext
+	@python3 tests/diff/run.py --seeds $(SEEDS) -j $(JOBS) --progress 20000 --bin $(BUILD)/tests/diff/diffrun --bin $(BUILD)/tests/diff/diffrun_ucontext
 
 sanitize:
 	@tools/ci/sanitize.sh

@@ -307,6 +307,11 @@ COGEN_API int cogen_defer(cogen *self, void (*fn)(void *), void *arg);
  *                  returned instead with the error of that close.
  * `result` may be NULL. Returns COGEN_ERROR with errno EINVAL without doing
  * anything if self is not the generator running on the calling stack.
+ * While sub (or a generator below it) runs, self and every generator
+ * delegating to it report COGEN_RUNNING, even when sub was resumed
+ * directly rather than through self: resuming, throwing into or closing
+ * self then is refused with COGEN_EBUSY at the call (CPython would resume
+ * self and raise "already executing" inside its yield from).
  */
 COGEN_API int cogen_yield_from(cogen *self, cogen *sub, void **result);
 
