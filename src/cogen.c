@@ -84,7 +84,8 @@ struct cogen {
     cogen *delegate; /* sub-generator of a yield_from in progress */
     cogen *parent;   /* the generator delegating to this one */
     /* Delegation bookkeeping. */
-    int wake;       /* why a delegator was resumed (enum wake) */
+    int wake;       /* why a delegator was resumed (enum wake): set to
+                       WAKE_SUB_DONE by its ending sub, WAKE_MSG otherwise */
     int sub_status; /* how its sub ended, for WAKE_SUB_DONE */
     void *sub_value;
     bool finishing; /* cleanups are running: no more yields */
@@ -403,7 +404,6 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     x.value = value;
     x.leaving = NULL;
     leaf->x = &x;
-    leaf->wake = WAKE_MSG;
     prev = tls_current;
     tls_current = leaf;
     fp_enter(leaf, &x);
@@ -515,6 +515,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->delegate = g->parent = NULL;
     g->leaf = g;
     g->finishing = false;
+    g->wake = WAKE_MSG;
     g->fn = fn;
     g->arg = arg;
     g->defers = g->inline_defers;
@@ -834,6 +835,7 @@ static int delegation_result(cogen *self, void **result)
     cogen *sub = self->delegate;
     int kind = self->x->kind;
     if (self->wake == WAKE_SUB_DONE) {
+        self->wake = WAKE_MSG; /* consumed: any other wake-up is a message */
         drop_delegate(self);
         if (self->sub_status == COGEN_RETURNED) {
             if (result)
@@ -889,7 +891,6 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     x->kind = COGEN_SENT;
     x->value = NULL;
     leaf->x = x;
-    leaf->wake = WAKE_MSG;
     leave_as(x, self, COGEN_SUSPENDED);
     set_current(leaf);
     fp_leave(self, x);
