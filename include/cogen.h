@@ -27,6 +27,8 @@
 
 #include <stddef.h>
 
+#include <cogen/errors.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -113,15 +115,9 @@ typedef struct cogen_opts {
 #define COGEN_THROWN 4 /**< an error was thrown in: see cogen_last_error(self) */
 #define COGEN_EXIT 5   /**< the generator is being closed: clean up and return */
 
-/* Library error codes (always negative). */
-/* (Distinct from the result values above, so that mixing the two up is caught.) */
-#define COGEN_EEXIT (-100)    /**< EXIT itself (Python's GeneratorExit) */
-#define COGEN_EBUSY (-101)    /**< generator already executing */
-#define COGEN_EFRESH (-102)   /**< non-NULL value sent to a just-started generator */
-#define COGEN_EIGNORED (-103) /**< generator yielded after receiving EXIT */
-#define COGEN_ENOMEM (-104)   /**< out of memory (stack, control block, cleanup list) */
-#define COGEN_EINVAL (-105)   /**< invalid argument or call made from the wrong place */
-#define COGEN_ESTACK (-106)   /**< the body overflowed its stack (see docs/design.md) */
+/* The library's error codes (COGEN_EEXIT, COGEN_EBUSY, ...; always negative,
+ * distinct from the result values above, so that mixing the two up is
+ * caught) are in one table shared by every layer. */
 
 /**
  * Creates a generator that will run fn(g, arg) on its own stack.

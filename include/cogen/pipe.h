@@ -58,10 +58,9 @@
 extern "C" {
 #endif
 
-/** A stage sent to (or pulled from) a generator that had already ended. */
-#define COGEN_EPIPE (-200)
-/** Reading the input failed (the message has the system's reason). */
-#define COGEN_EIO (-201)
+/* This layer's error codes, COGEN_EPIPE (a stage sent to, or pulled from, a
+ * generator that had already ended) and COGEN_EIO (reading input or writing
+ * output failed), are in <cogen/errors.h> with every other layer's. */
 
 /** A run of bytes, not NUL-terminated. Line sources give lines without
  *  their "\n" or "\r\n" terminator. */

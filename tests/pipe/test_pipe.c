@@ -2,6 +2,7 @@
  * combinator, close/flush order, fan-in, errors naming their stage, and the
  * line sources' edge cases. */
 #include "harness.h"
+#include "shared.h"
 
 #include <cogen/pipe.h>
 
@@ -822,9 +823,6 @@ TEST(pull_long_lines_crlf_binary)
     free(data);
 }
 
-#ifdef PIPE_TEST_HOOKS
-#include "fault.h"
-
 /* Every allocation the core makes while stages are created fails in turn:
  * the constructor returns NULL with ENOMEM, a half-made fan-in is undone,
  * and the pipe stays usable (and leak-free under ASan). */
@@ -865,4 +863,3 @@ TEST(constructors_fail_cleanly)
     }
     CHECK(0 && "too many failure points");
 }
-#endif

@@ -5,7 +5,7 @@
  * mappings, and checks both stay within what docs/design.md promises.
  * Usage: test_million [count] (default 1000000).
  */
-#include "fault.h"
+#include "shared.h"
 #include <cogen.h>
 #include <errno.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* BRIEF §3: yield_from (PEP 380), one test per behaviour. */
 #include "harness.h"
 
-#include "fault.h"
+#include "shared.h"
 #include <cogen.h>
 #include <stdint.h>
 

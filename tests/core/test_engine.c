@@ -1,7 +1,7 @@
 /* The engine: many generators, stacks, pool reuse, failure injection. */
 #include "harness.h"
 
-#include "fault.h"
+#include "shared.h"
 #include <cogen.h>
 #include <errno.h>
 #include <signal.h>

@@ -1,9 +1,11 @@
-/* Internal declarations shared by the library's source files. */
+/* SPDX-License-Identifier: MIT */
+/* The core's private declarations, shared by the files of src/core/ only;
+ * what other layers may use is in src/shared.h. */
 #ifndef COGEN_INTERNAL_H
 #define COGEN_INTERNAL_H
 
 #include "arch/context.h"
-#include "cogen.h"
+#include "shared.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,19 +13,6 @@
 #ifdef COGEN_FPENV_SUPPORT
 #include <fenv.h>
 #endif
-
-#if defined(__GNUC__)
-#define COGEN_LIKELY(x) __builtin_expect(!!(x), 1)
-#define COGEN_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define COGEN_HIDDEN __attribute__((visibility("hidden")))
-#else
-#define COGEN_LIKELY(x) (x)
-#define COGEN_UNLIKELY(x) (x)
-#define COGEN_HIDDEN
-#endif
-
-/* Copies src into dst[cap], truncating; always terminated (cogen.c). */
-COGEN_HIDDEN void cogen__copy_str(char *dst, size_t cap, const char *src);
 
 /* ---- stacks (stack.c) ---- */
 
@@ -47,7 +36,7 @@ COGEN_HIDDEN void cogen__stack_put(const cogen__stack *s);
 COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
 
 /* The name and usable stack size of the generator living on stack st
- * (cogen.c; async-signal-safe: plain reads). */
+ * (protocol.c; async-signal-safe: plain reads). */
 COGEN_HIDDEN const char *cogen__stack_owner_name(const cogen__stack *st);
 COGEN_HIDDEN size_t cogen__stack_owner_size(const cogen__stack *st);
 
@@ -56,17 +45,5 @@ COGEN_HIDDEN size_t cogen__stack_owner_size(const cogen__stack *st);
 /* Makes sure this thread can report a stack overflow (handler installed,
  * alternate signal stack in place). Cheap after the first call. */
 COGEN_HIDDEN void cogen__overflow_guard_thread(void);
-
-/* ---- failure injection (fault.c) ---- */
-
-/* True when the next fallible operation of the library should fail. Always
- * false unless the library was built with COGEN_TEST_HOOKS. */
-#ifdef COGEN_TEST_HOOKS
-COGEN_HIDDEN bool cogen__fail_now(void);
-COGEN_HIDDEN void cogen__count_switch(void);
-#else
-#define cogen__fail_now() false
-#define cogen__count_switch() ((void)0)
-#endif
 
 #endif

@@ -61,14 +61,7 @@ typedef struct deferred {
     void *arg;
 } deferred;
 
-enum { INLINE_DEFERS = 4, NAME_MAX_LEN = 48, MSG_MAX_LEN = 160 };
-
-/* An error with room for its strings. */
-typedef struct err_buf {
-    cogen_err err;
-    char msg[MSG_MAX_LEN];
-    char where[NAME_MAX_LEN];
-} err_buf;
+enum { INLINE_DEFERS = 4 };
 
 struct cogen {
     /* Hot: read on every send/yield. */
@@ -96,9 +89,9 @@ struct cogen {
     deferred inline_defers[INLINE_DEFERS];
     cogen__stack stack;
     cogen__san_gen san;
-    fenv_t fenv; /* own environment, with COGEN_FPENV */
-    err_buf e;   /* errors of the body: written by whoever runs it */
-    char name[NAME_MAX_LEN];
+    fenv_t fenv;     /* own environment, with COGEN_FPENV */
+    cogen__errbuf e; /* errors of the body: written by whoever runs it */
+    char name[COGEN__NAME_CAP];
 };
 
 /*
@@ -112,7 +105,7 @@ struct cogen {
 typedef struct call_error {
     const cogen *g;
     unsigned long generation;
-    err_buf e;
+    cogen__errbuf e;
 } call_error;
 
 static _Thread_local call_error call_errors;
@@ -161,32 +154,6 @@ static _Atomic(cogen_unraisable_fn) unraisable_hook = default_unraisable;
 
 /* ---------------------------------------------------------------- errors */
 
-void cogen__copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memmove(dst, src, n);
-    dst[n] = '\0';
-}
-
-static void buf_set_v(err_buf *b, int code, const char *where, const char *fmt, va_list ap)
-{
-    /* clang-analyzer loses track of va_start across refuse()'s opaque asm */
-    (void)vsnprintf(b->msg, sizeof b->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-    cogen__copy_str(b->where, sizeof b->where, where);
-    b->err = (cogen_err){code, b->msg, b->where};
-}
-
-static void buf_copy(err_buf *b, const cogen_err *src)
-{
-    if (&b->err == src)
-        return;
-    cogen__copy_str(b->msg, sizeof b->msg, src->msg);
-    cogen__copy_str(b->where, sizeof b->where, src->where);
-    b->err = (cogen_err){src->code, b->msg, b->where};
-}
-
 /* g's body error changed on this thread: it is the latest news here. */
 static void touch_error(const cogen *g)
 {
@@ -197,7 +164,7 @@ static void touch_error(const cogen *g)
 
 static void set_error_v(cogen *g, int code, const char *where, const char *fmt, va_list ap)
 {
-    buf_set_v(&g->e, code, where, fmt, ap);
+    cogen__errbuf_setv(&g->e, code, where, fmt, ap);
     touch_error(g);
 }
 
@@ -220,16 +187,22 @@ static int refuse(const cogen *g, int code, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     ce = my_call_error();
-    buf_set_v(&ce->e, code, g->name, fmt, ap);
+    cogen__errbuf_setv(&ce->e, code, g->name, fmt, ap);
     va_end(ap);
     ce->g = g;
     ce->generation = g->generation;
     return COGEN_ERROR;
 }
 
+/* The one refusal every call can meet: g is running. */
+static int refuse_busy(const cogen *g)
+{
+    return refuse(g, COGEN_EBUSY, "%s", cogen_strerror(COGEN_EBUSY));
+}
+
 static void copy_error(cogen *dst, const cogen_err *src)
 {
-    buf_copy(&dst->e, src);
+    cogen__errbuf_copy(&dst->e, src);
     touch_error(dst);
 }
 
@@ -253,26 +226,6 @@ static void default_unraisable(const cogen *g, const char *context, const cogen_
 cogen_unraisable_fn cogen_set_unraisable_hook(cogen_unraisable_fn fn)
 {
     return atomic_exchange(&unraisable_hook, fn ? fn : default_unraisable);
-}
-
-const char *cogen_strerror(int code)
-{
-    switch (code) {
-    case COGEN_EEXIT: return "generator exit";
-    case COGEN_EBUSY: return "generator already executing";
-    case COGEN_EFRESH: return "can't send non-NULL value to a just-started generator";
-    case COGEN_EIGNORED: return "generator ignored EXIT";
-    case COGEN_ENOMEM: return "out of memory";
-    case COGEN_EINVAL: return "invalid argument";
-    case COGEN_ESTACK: return "stack overflow";
-    case COGEN_ERROR: return "error";
-    case COGEN_YIELDED: return "yielded";
-    case COGEN_RETURNED: return "returned";
-    case COGEN_SENT: return "sent";
-    case COGEN_THROWN: return "thrown";
-    case COGEN_EXIT: return "exit";
-    default: return code > 0 ? "user error" : "unknown error";
-    }
 }
 
 /* ------------------------------------------------- floating-point policy */
@@ -575,7 +528,7 @@ void cogen_free(cogen *g)
         return;
     switch (cogen_getstate(g)) {
     case COGEN_RUNNING:
-        (void)refuse(g, COGEN_EBUSY, "cogen_free: generator already executing; not freed");
+        (void)refuse(g, COGEN_EBUSY, "cogen_free: %s; not freed", cogen_strerror(COGEN_EBUSY));
         report_unraisable(g, "cogen_free");
         return;
     case COGEN_SUSPENDED:
@@ -624,7 +577,7 @@ int cogen_send(cogen *g, void *value, void **out)
         return COGEN_RETURNED;
     default: break;
     }
-    return refuse(g, COGEN_EBUSY, "generator already executing");
+    return refuse_busy(g);
 }
 
 int cogen_next(cogen *g, void **out)
@@ -637,9 +590,9 @@ int cogen_next(cogen *g, void **out)
 static int deliver_exit(cogen *g, void **out)
 {
     if (innermost(g) != g && state_of(innermost(g)) != COGEN_SUSPENDED)
-        return refuse(g, COGEN_EBUSY, "generator already executing");
+        return refuse_busy(g);
     if (!claim(g, COGEN_SUSPENDED))
-        return refuse(g, COGEN_EBUSY, "generator already executing");
+        return refuse_busy(g);
     set_exit(g);
     return resume(g, g, COGEN_EXIT, NULL, out);
 }
@@ -678,7 +631,7 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
         return resume(g, leaf, COGEN_THROWN, NULL, out);
     default: break;
     }
-    return refuse(g, COGEN_EBUSY, "generator already executing");
+    return refuse_busy(g);
 }
 
 int cogen_close(cogen *g)
@@ -695,7 +648,7 @@ int cogen_close(cogen *g)
             return 0;
         /* taken meanwhile */
         /* fall through */
-    case COGEN_RUNNING: return refuse(g, COGEN_EBUSY, "generator already executing");
+    case COGEN_RUNNING: return refuse_busy(g);
     default: break;
     }
     rc = deliver_exit(g, NULL);
@@ -813,7 +766,7 @@ int cogen_defer(cogen *self, void (*fn)(void *), void *arg)
         return fail(self, COGEN_EINVAL, "cogen_defer: NULL function");
     if (self->ndefers == self->cap) {
         unsigned cap = self->cap * 2;
-        deferred *d = cogen__fail_now() ? NULL : malloc(cap * sizeof *d);
+        deferred *d = cogen__malloc(cap * sizeof *d);
         if (!d)
             return fail(self, COGEN_ENOMEM, "cogen_defer: out of memory");
         memcpy(d, self->defers, self->ndefers * sizeof *d);
@@ -881,7 +834,8 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     if (!claim(leaf, COGEN_SUSPENDED) && !claim(leaf, COGEN_CREATED)) {
         if (state_of(leaf) == COGEN_CLOSED)
             return COGEN_RETURNED; /* Python: the result of an exhausted sub is None */
-        return fail(self, COGEN_EBUSY, "cogen_yield_from: '%s' already executing", sub->name);
+        return fail(self, COGEN_EBUSY, "cogen_yield_from: '%s': %s", sub->name,
+                    cogen_strerror(COGEN_EBUSY));
     }
     /* Prime the sub (a send of NULL) on behalf of self's resumer. */
     self->delegate = sub;

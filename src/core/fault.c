@@ -6,8 +6,9 @@
  * counting: lets tests check that a send through a yield_from chain costs
  * the same number of switches whatever the chain's depth.
  */
-#include "fault.h"
-#include "internal.h"
+#include "shared.h"
+
+#include <stdbool.h>
 
 #ifdef COGEN_TEST_HOOKS
 #include <stdatomic.h>

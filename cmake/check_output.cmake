@@ -1,21 +1,26 @@
-# Runs one example and checks it: exit status 0, nothing on stderr, and
-# stdout equal, byte for byte, to the expected-output file.
-#   cmake -DPROGRAM=<exe> -DEXPECTED=<file> [-DACTUAL=<file>] -P check_output.cmake
-# On failure the actual stdout is saved to ACTUAL, if given, for diffing.
+# SPDX-License-Identifier: MIT
+#
+# Runs one program and checks it: exit status 0, nothing on stderr (unless
+# STDERR is "any"), and stdout equal, byte for byte, to the expected file.
+#   cmake -DPROGRAM=<exe> [-DARGS="<arg> ..."] -DEXPECTED=<file>
+#         [-DACTUAL=<file>] [-DSTDERR=any] -P check_output.cmake
+# ARGS is split as a Unix shell would. On failure the actual stdout is
+# saved to ACTUAL, if given, for diffing.
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT PROGRAM OR NOT EXPECTED)
-  message(FATAL_ERROR "usage: cmake -DPROGRAM=<exe> -DEXPECTED=<file> -P check_output.cmake")
+  message(FATAL_ERROR "usage: cmake -DPROGRAM=<exe> [-DARGS=...] -DEXPECTED=<file> -P check_output.cmake")
 endif()
 file(READ "${EXPECTED}" want)
-execute_process(COMMAND "${PROGRAM}"
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+execute_process(COMMAND "${PROGRAM}" ${args}
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 
 set(problems "")
 if(NOT rc STREQUAL "0")
   string(APPEND problems "exit status: ${rc}\n")
 endif()
-if(NOT err STREQUAL "")
+if(NOT err STREQUAL "" AND NOT STDERR STREQUAL "any")
   string(APPEND problems "unexpected stderr:\n${err}")
 endif()
 if(NOT out STREQUAL want)
@@ -27,7 +32,7 @@ if(problems)
     file(WRITE "${ACTUAL}" "${out}")
     string(APPEND problems "(actual stdout saved in ${ACTUAL})\n")
   endif()
-  message(NOTICE "${PROGRAM}:\n${problems}")
+  message(NOTICE "${PROGRAM} ${ARGS}:\n${problems}")
   message(FATAL_ERROR "output check failed")
 elseif(ACTUAL)
   file(REMOVE "${ACTUAL}")

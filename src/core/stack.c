@@ -142,7 +142,7 @@ static void push_global(unsigned cls, char *slot)
     trim(cls, slot);
     if (sc->nfree == sc->cap) {
         size_t cap = sc->cap ? sc->cap * 2 : 64;
-        char **grown = cogen__fail_now() ? NULL : realloc(sc->free, cap * sizeof *grown);
+        char **grown = cogen__realloc(sc->free, cap * sizeof *grown);
         if (!grown)
             return;
         sc->free = grown;
@@ -203,7 +203,7 @@ static chunk *new_chunk(unsigned cls)
 {
     size_t slot = guard_size() + slot_usable(cls);
     size_t n = CHUNK_BYTES / slot ? CHUNK_BYTES / slot : 1;
-    chunk *c = cogen__fail_now() ? NULL : malloc(sizeof *c);
+    chunk *c = cogen__malloc(sizeof *c);
     if (!c)
         return NULL;
     c->slot_size = slot;
@@ -355,8 +355,6 @@ bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
 }
 
 #ifdef COGEN_TEST_HOOKS
-#include "fault.h"
-
 int cogen__guards_by_mprotect(void)
 {
     return atomic_load(&guard_by_mprotect);

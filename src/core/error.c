@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Error buffers shared by every layer, and cogen_strerror, which describes
+ * the codes of every layer from the one table in <cogen/errors.h>.
+ */
+#include "shared.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cogen__copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
+void cogen__errbuf_clear(cogen__errbuf *b)
+{
+    b->msg[0] = '\0';
+    b->where[0] = '\0';
+    b->err = (cogen_err){0, b->msg, b->where};
+}
+
+void cogen__errbuf_setv(cogen__errbuf *b, int code, const char *where, const char *fmt, va_list ap)
+{
+    char msg[COGEN__MSG_CAP];
+    /* clang-analyzer loses track of va_start across the callers' opaque asm */
+    (void)vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    memcpy(b->msg, msg, sizeof msg);
+    cogen__copy_str(b->where, sizeof b->where, where);
+    b->err = (cogen_err){code, b->msg, b->where};
+}
+
+void cogen__errbuf_set(cogen__errbuf *b, int code, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cogen__errbuf_setv(b, code, where, fmt, ap);
+    va_end(ap);
+}
+
+void cogen__errbuf_copy(cogen__errbuf *b, const cogen_err *src)
+{
+    if (&b->err == src)
+        return;
+    cogen__copy_str(b->msg, sizeof b->msg, src->msg);
+    cogen__copy_str(b->where, sizeof b->where, src->where);
+    b->err = (cogen_err){src->code, b->msg, b->where};
+}
+
+#define DESCRIBE(layer, name, value, msg)                                                          \
+    case COGEN_##name: return msg;
+
+const char *cogen_strerror(int code)
+{
+    switch (code) {
+        COGEN_ERRNO_MAP(DESCRIBE)
+    case COGEN_ERROR: return "error";
+    case COGEN_YIELDED: return "yielded";
+    case COGEN_RETURNED: return "returned";
+    case COGEN_SENT: return "sent";
+    case COGEN_THROWN: return "thrown";
+    case COGEN_EXIT: return "exit";
+    default: return code > 0 ? "user error" : "unknown error";
+    }
+}
