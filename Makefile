@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Convenience front end to the CMake build. Every target installs what it
 # needs first (tools/ci/deps.sh: apt-get when root, a clear message otherwise).
 #   make run        the main job

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The measuring half shared by every C and C++ peer of the suite.
  *

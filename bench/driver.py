@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Runs every (peer, workload) process of the suite in interleaved rounds
 and writes bench/results/latest.{json,md}.
 

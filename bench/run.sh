@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The benchmark suite in one command: installs the peers from Debian when
 # run as root, builds cogen and every peer in build-bench (Release, -O2),
 # runs all of them in interleaved rounds pinned to one CPU, and writes

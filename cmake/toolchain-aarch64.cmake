@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross build for AArch64 Linux with Debian's cross toolchain, tests run
 # under qemu-user:
 #   apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cogen: Python's generator-based coroutines (PEP 342 / PEP 380) in C.
  *

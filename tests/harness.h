@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal test harness: TEST(name) defines a case; each test binary runs
  * the case named on its command line (CTest registers one test per case)
  * or, with no argument, all of them. CHECK failures print and exit 1. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job: crunch a log with logstats (a deterministic generated sample
 # when no file is given) if it is built, else run the course's examples.
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cogen itself, through its public API only. */
 #include "../bench.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Boost.Coroutine2 (1.74): asymmetric push_type/pull_type over
 // Boost.Context. A push_type carries values in; the value out travels in a
 // captured variable (a coroutine2 coroutine moves values one way only).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Boost.Context's lowest layer, fcontext: make_fcontext / jump_fcontext
 // (boost::context::detail, Boost 1.74). One void* travels each way in the
 // transfer_t. No states, no errors, no unwinding: a bare switch in a library.

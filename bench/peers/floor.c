@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The floor (a bare assembly register swap, floor_x86_64.S) and a plain
  * indirect function call, driven exactly like the other peers.

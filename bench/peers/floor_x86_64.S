@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The floor: the least a stackful switch can do on x86-64 SysV, written
  * for this benchmark only (not the library's switch). Push the six

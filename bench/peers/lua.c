@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lua 5.4 and LuaJIT 2.1 coroutines, driven from the C API: the body is a
  * Lua function calling coroutine.yield, resumed with lua_resume. One
  * source, built once per interpreter (BENCH_PEER). Values are integers. */

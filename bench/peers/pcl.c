@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PCL (Portable Coroutine Library, libpcl1): co_call into the coroutine,
  * co_resume back to its caller. PCL moves no values: they travel in a
  * shared variable. On Linux PCL switches with ucontext (swapcontext makes

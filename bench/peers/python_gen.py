@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """CPython generators, the model cogen reproduces: gen.send, gen.throw,
 gen.close and `yield from`, timed inside Python with time.perf_counter_ns
 the same way bench.h times the C peers (warm-up, calibrated batches of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stacks for the peers that take a caller-supplied stack (floor, fcontext,
  * PCL): a pool of one (the same stack reused), a fresh guarded mapping per
  * coroutine (mmap + mprotect guard + munmap: what "no pool" costs), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The logstats report computed by one hand-fused loop: read a buffer, cut
  * lines, parse each, update every aggregator inline. No stages, no

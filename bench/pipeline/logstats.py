@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """logstats as a Python 3 coroutine pipeline, written the seed's way
 (Beazley's part 2): a source pushes lines with send() into a parsing
 coroutine that broadcasts each parsed record to aggregator coroutines.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Times the logstats variants (see run.sh), checks that they print the
 same JSON, and writes the results as JSON and as a markdown table."""
 import argparse
@@ -78,7 +79,7 @@ def main():
     med = {k: statistics.median(v) for k, v in times.items()}
     lines = json.loads(ref)["lines"]
     res = {
-        "benchmark": "logstats report, three ways (issue 5)",
+        "benchmark": "logstats report, three ways",
         "command": "bench/pipeline/run.sh",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The pipeline benchmark: the same logstats report computed three ways on
 # the same generated log, outputs compared, times as ratios.
 #

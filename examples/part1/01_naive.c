@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 01_naive.c: a naive coroutine, one that consumes the values sent to it.
  *

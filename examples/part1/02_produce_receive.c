@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 02_produce_receive.c: a generator that both produces and receives values.
  *

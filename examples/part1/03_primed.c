@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 03_primed.c: priming a coroutine on creation (Beazley's @coroutine).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 04_close.c: shutting a coroutine down with close().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 05_errors.c: an error raised inside a coroutine comes out of send().
  *

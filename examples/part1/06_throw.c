@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 06_throw.c: throwing an error into a coroutine, at the yield it waits at.
  *

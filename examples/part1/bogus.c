@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bogus.c: a generator that produces and receives, used wrongly
  * (Beazley's bogus.py).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * countdown.c: a generator, iterated (Beazley's countdown.py).
  *

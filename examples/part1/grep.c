@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grep.c: a coroutine that filters the lines sent to it (Beazley's grep.py).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grepclose.c: a coroutine that notices it is closed (Beazley's grepclose.py).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The README's example: a generator produces, a primed coroutine consumes. */
 #include <cogen.h>
 #include <stdio.h>

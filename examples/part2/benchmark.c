@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* benchmark: sending into a coroutine vs calling a method (Beazley part 2).
  *
  *   class GrepHandler:                      @coroutine

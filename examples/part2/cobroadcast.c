@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cobroadcast: fan-out to several pipelines (Beazley part 2).
  *   follow(f, broadcast([grep('python', printer()),
  *                        grep('ply', printer()),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cobroadcast2: fan-out with one shared sink (Beazley part 2).
  *   p = printer()
  *   follow(f, broadcast([grep('python', p), grep('ply', p), grep('swig', p)]))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cofollow: a source pushing lines into a coroutine (Beazley part 2).
  *   follow(open("access-log"), printer()) */
 #include "common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the part-2 examples share: the command line of the `follow`
  * source and Beazley's printer coroutine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* copipe: a coroutine pipeline, source -> filter -> sink (Beazley part 2).
  *   follow(f, grep('python', printer())) */
 #include "common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* genpipe: part 1's generator pipeline, pulled (Beazley part 1).
  *   for line in grep('python', follow(open('access-log'))): print(line)
  * Generators produce: each stage is resumed by the one after it. */

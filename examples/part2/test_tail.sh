@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Real `tail -f` behaviour: PROG starts at the end of a log, lines are
 # appended while it runs, it prints the matching new ones (not the old
 # ones) and stops after 1 s without new data.

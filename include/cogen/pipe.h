@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cogen/pipe.h: pipelines and data flow (layer L2).
  *

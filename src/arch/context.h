@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The one primitive everything else is built on: save the running context,
  * resume another. Implemented once per architecture/ABI in this folder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Portable context switch on POSIX ucontext (glibc, musl with libucontext).
  * Chosen at configure time (COGEN_SWITCH=ucontext) where there is no

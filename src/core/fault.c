@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test hooks (COGEN_TEST_HOOKS, test builds only). Failure injection: every allocation, mmap
  * and system call of the library that can fail asks cogen__fail_now()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The generator protocol: send, yield, throw, close, return, yield from.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * All sanitizer bookkeeping for stack switches, in one place.
  *

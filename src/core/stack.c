@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Stacks: carved from large mappings, guarded, lazily committed, pooled.
  *

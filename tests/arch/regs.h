@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers in assembly (regs_x86_64.S, regs_aarch64.S) that let the tests
  * put known values in every callee-saved register around context switches,
  * read the floating-point control registers, and see the stack pointer a

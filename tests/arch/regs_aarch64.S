@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Register helpers for the tests, AArch64 AAPCS64 (see regs.h). Built
  * with branch protection, entry points reached by `blr` start with
  * `bti c` (see src/arch/switch_aarch64.S). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stack alignment in a body: 16 bytes at every function entry (AAPCS64 and
  * the x86-64 SysV ABI), seen at the body's own entry (regs_body_probe
  * records the stack pointer it is called with), through the frame address

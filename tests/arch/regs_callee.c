@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Callee-saved registers around every kind of switch the protocol makes
  * (send/yield, first entry, yield_from priming and ends, throw, close,
  * raise, primed creation): each side runs inside regs_run with its own

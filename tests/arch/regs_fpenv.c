@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The floating-point environment policy of include/cogen.h (COGEN_FPENV):
  *  - without the flag, the control state belongs to the thread: a mode a
  *    body sets is the mode its resumer sees, and the other way round;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The context-switch primitive itself (src/arch/context.h), called straight
  * from assembly that has put known values in every callee-saved register:
  * no C code runs between loading them and the switch, so no compiler-saved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known register values for each side of a switch, and their check. */
 #ifndef COGEN_TEST_REGS_UTIL_H
 #define COGEN_TEST_REGS_UTIL_H

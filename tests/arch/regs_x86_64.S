@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Register helpers for the tests, x86-64 System V (see regs.h). */
     .text
 

@@ -1,4 +1,5 @@
-/* BRIEF §3: yield_from (PEP 380), one test per behaviour. */
+/* SPDX-License-Identifier: MIT */
+/* yield_from (PEP 380) as CPython 3.11 behaves, one test per behaviour. */
 #include "harness.h"
 
 #include "shared.h"

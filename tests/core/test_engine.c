@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The engine: many generators, stacks, pool reuse, failure injection. */
 #include "harness.h"
 

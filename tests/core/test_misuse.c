@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Misuse of every call in every state: an error, never a crash. */
 #include "harness.h"
 

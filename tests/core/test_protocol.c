@@ -1,4 +1,5 @@
-/* BRIEF §3: the generator protocol, one test per behaviour. */
+/* SPDX-License-Identifier: MIT */
+/* The generator protocol as CPython 3.11 behaves, one test per behaviour. */
 #include "harness.h"
 
 #include <cogen.h>
@@ -680,7 +681,9 @@ TEST(nested_yields_from_helper_functions)
     cogen_free(g);
 }
 
-/* BRIEF §3's fan-out/fan-in example with plain generators. */
+/* The course's fan-out/fan-in example with plain generators:
+ * broadcast([grep("a", p), grep("b", p)]) with one shared printer, fed
+ * "ab", "c", "b", prints "ab" twice and "b" once. */
 typedef struct grep_args {
     const char *pattern;
     cogen *target;

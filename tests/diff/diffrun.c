@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diffrun: the cogen half of the differential test against CPython.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Differential test: cogen against CPython's own generators.
 
 A scenario is a handful of generators, each with a body written in a tiny

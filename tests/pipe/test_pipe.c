@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the pipeline layer (include/cogen/pipe.h): every stage and
  * combinator, close/flush order, fan-in, errors naming their stage, and the
  * line sources' edge cases. */
@@ -132,9 +133,9 @@ TEST(grep_push)
     cogen_strlist_free(&got);
 }
 
-/* BRIEF §3: broadcast([grep("a", p), grep("b", p)]) with one shared printer,
+/* The course's fan-out/fan-in example: broadcast([grep("a", p), grep("b", p)]) with one shared printer,
  * fed "ab", "c", "b", prints "ab" twice and "b" once. */
-TEST(brief_fanout_shared_printer)
+TEST(fanout_shared_printer)
 {
     char *out = NULL;
     size_t outlen = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Scale: 1,000,000 suspended generators at once, with guard pages, under
  * Linux's default limit of 65,530 mappings; each is resumed once and

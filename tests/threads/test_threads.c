@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread rules: each thread has its own current generator; a suspended
  * generator may be resumed from another thread; two threads resuming one
  * generator at once get one run and one "already executing". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-local state reached through calls the optimiser cannot see
  * through, the way docs/threads.md tells bodies that may change threads to
  * reach it after a yield. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Cross-builds cogen for AArch64 with Debian's cross gcc and runs the whole
 # CTest suite under qemu-user (cmake/toolchain-aarch64.cmake makes ctest
 # prefix every test with `qemu-aarch64 -L <sysroot>`).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what building and testing cogen needs, from Debian's packages.
 # Usage: tools/ci/deps.sh [extra-package...]
 # As root it installs what is missing with apt-get; otherwise it names what

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs cogen into a scratch prefix and builds a consumer against it twice:
 # with pkg-config and with CMake's find_package(cogen).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # clang-format (every C file must be formatted per .clang-format) and
 # clang-tidy (the library's sources, checks in .clang-tidy).
 set -euo pipefail

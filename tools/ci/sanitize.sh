@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (with
 # detect_stack_use_after_return, i.e. fake stacks, which the fiber-switch
 # annotations in src/sanitize.h must keep straight), then the thread tests

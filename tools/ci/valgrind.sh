@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole suite under valgrind memcheck (ctest -T memcheck): zero errors,
 # zero leaks. Stacks are registered with VALGRIND_STACK_REGISTER
 # (src/stack.c), so switches are not taken for wild stack-pointer moves.

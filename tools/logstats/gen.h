@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A deterministic sample access log (Apache combined format). */
 #ifndef LOGSTATS_GEN_H
 #define LOGSTATS_GEN_H

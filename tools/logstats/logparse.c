@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "logparse.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing Apache combined-format access log lines (shared by logstats and
  * the fused-loop benchmark program). */
 #ifndef LOGSTATS_LOGPARSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * logstats: crunches Apache combined-format access logs through a cogen
  * pipeline.

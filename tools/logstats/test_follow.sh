@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # logstats --follow on a file that grows while it runs: it must count the
 # lines written before and after it started, then stop after 1 s idle.
 set -e

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The progress line goes to stderr only when stderr is a terminal.
 set -e
 prog=$1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Found by tests/diff (FINDINGS.md): CPython 3.11.2 and 3.11.7 die with SIGSEGV.
 # cogen, for the same thing, returns COGEN_EBUSY from the inner throw.
 # CPython 3.11 crash: a throw() that re-enters the delegating generator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Finding 1 of tests/diff (see ../FINDINGS.md): cogen_new(COGEN_PRIMED)
  * reports an error through the unraisable hook although the body did not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Finding 2 of tests/diff (see ../FINDINGS.md): cogen_reraise(self) does not
  * re-raise what cogen_last_error(self) shows when that is a call-site error
