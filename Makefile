@@ -9,6 +9,8 @@
 #   make valgrind   the suite under valgrind memcheck
 #   make aarch64    cross-build for AArch64, suite under qemu-aarch64
 #   make install PREFIX=/usr/local
+#   make clean      removes every build directory the Makefile, CI and the
+#                   benchmarks create (build, build-*)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -53,4 +55,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) build-asan build-tsan build-valgrind build-aarch64
+	@rm -rf $(BUILD) build build-*

@@ -15,25 +15,13 @@ build=${BENCH_BUILD_DIR:-$root/build-bench}
 rounds=${BENCH_ROUNDS:-9}
 skipped=""
 
-# ---- peers from Debian
-pkgs="libboost-context-dev libboost-dev libpcl1-dev liblua5.4-dev libluajit-5.1-dev python3"
-if [ "$(id -u)" = 0 ] && [ -z "${BENCH_NO_INSTALL:-}" ] && command -v apt-get >/dev/null; then
-    missing=""
-    for p in $pkgs; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+# ---- peers from Debian (tools/ci/deps.sh names what it could not install)
+if [ -z "${BENCH_NO_INSTALL:-}" ]; then
+    for p in $("$root/tools/ci/deps.sh" --optional bench); do
+        skipped="$skipped;$p=could not install $p"
     done
-    if [ -n "$missing" ]; then
-        echo "bench: installing$missing" >&2
-        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
-            apt-get update >/dev/null 2>&1 || true
-            for p in $missing; do
-                DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$p" >/dev/null 2>&1 ||
-                    { echo "bench: could not install $p; its peer is skipped" >&2; skipped="$skipped;$p=could not install $p"; }
-            done
-        fi
-    fi
 else
-    echo "bench: not root (or BENCH_NO_INSTALL): using whatever peers are installed" >&2
+    echo "bench: BENCH_NO_INSTALL: using whatever peers are installed" >&2
 fi
 if [ ! -x /usr/bin/python3 ] && ! command -v python3 >/dev/null; then
     echo "bench: python3 is needed to drive the suite" >&2
@@ -47,8 +35,7 @@ gen=""
 command -v ninja >/dev/null && gen="-G Ninja"
 cmake -S "$root" -B "$build" $gen -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-    -DCOGEN_BUILD_BENCH=ON -DCOGEN_BUILD_TESTS=OFF -DCOGEN_BUILD_EXAMPLES=OFF \
-    -DCOGEN_FAULT_INJECTION=OFF >"$build/bench-cmake.log" 2>&1 || { cat "$build/bench-cmake.log" >&2; exit 1; }
+    -DCOGEN_BUILD_BENCH=ON -DCOGEN_BUILD_TESTS=OFF -DCOGEN_BUILD_EXAMPLES=OFF >"$build/bench-cmake.log" 2>&1 || { cat "$build/bench-cmake.log" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)" >"$build/bench-build.log" 2>&1 || { tail -50 "$build/bench-build.log" >&2; exit 1; }
 for peer in fcontext coro2 pcl lua54 luajit; do
     [ -x "$build/bench/peers/bench_$peer" ] || echo "bench: peer $peer not built (library missing): skipped" >&2

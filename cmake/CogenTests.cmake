@@ -28,6 +28,8 @@ function(cogen_add_case_tests)
   endif()
   get_filename_component(src ${A_SOURCE} ABSOLUTE)
   file(STRINGS ${src} lines REGEX "^TEST\\([a-z0-9_]+\\)")
+  # Re-run CMake when cases are added to or removed from the source.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
   if(NOT lines)
     message(FATAL_ERROR "cogen_add_case_tests: no TEST(name) case in ${src}")
   endif()

@@ -9,7 +9,7 @@
  * (callee-saved integer registers, stack pointer, return address and, on
  * AArch64, d8-d15). The floating-point control state is not switched: it
  * belongs to the thread unless a generator asks for its own (COGEN_FPENV,
- * handled in C in cogen.c).
+ * handled in C in src/core/protocol.c).
  */
 #ifndef COGEN_ARCH_CONTEXT_H
 #define COGEN_ARCH_CONTEXT_H

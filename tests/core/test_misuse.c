@@ -351,3 +351,29 @@ TEST(strerror_names_every_code)
     CHECK_STR(cogen_strerror(42), "user error");
     CHECK_STR(cogen_strerror(-9999), "unknown error");
 }
+
+/* Every code of every layer is in the one table, inside its layer's block,
+ * distinct from every other, and described by cogen_strerror. */
+#define CODE_ENTRY(layer, name, value, msg) {COGEN_##name, COGEN_ERRBASE_##layer, #name, msg},
+static const struct {
+    int code, base;
+    const char *name, *msg;
+} table[] = {COGEN_ERRNO_MAP(CODE_ENTRY)};
+#undef CODE_ENTRY
+
+TEST(strerror_describes_every_code_of_every_layer)
+{
+    size_t n = sizeof table / sizeof table[0];
+    CHECK(n >= 9);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(table[i].code <= table[i].base && table[i].code > table[i].base - COGEN_ERRBLOCK);
+        CHECK(strcmp(cogen_strerror(table[i].code), table[i].msg) == 0);
+        CHECK(strcmp(cogen_strerror(table[i].code), "unknown error") != 0);
+        for (size_t j = 0; j < i; j++)
+            CHECK(table[i].code != table[j].code);
+        /* Library codes never meet the result values or user codes. */
+        CHECK(table[i].code < COGEN_ERROR);
+    }
+    CHECK_STR(cogen_strerror(COGEN_EPIPE), "target has already ended");
+    CHECK_STR(cogen_strerror(COGEN_EIO), "input/output error");
+}

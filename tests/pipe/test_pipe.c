@@ -133,8 +133,8 @@ TEST(grep_push)
     cogen_strlist_free(&got);
 }
 
-/* The course's fan-out/fan-in example: broadcast([grep("a", p), grep("b", p)]) with one shared printer,
- * fed "ab", "c", "b", prints "ab" twice and "b" once. */
+/* The course's fan-out/fan-in example: broadcast([grep("a", p), grep("b", p)]) with one shared
+ * printer, fed "ab", "c", "b", prints "ab" twice and "b" once. */
 TEST(fanout_shared_printer)
 {
     char *out = NULL;
@@ -863,4 +863,250 @@ TEST(constructors_fail_cleanly)
             return; /* walked past the last failure point */
     }
     CHECK(0 && "too many failure points");
+}
+
+/* ---- every failure point of the layer, walked
+ *
+ * walk() runs a scenario with the k-th fallible operation from its start
+ * made to fail (an allocation, a read or a write of this layer or of the
+ * core below it), for k = 0, 1, ... until a run meets no injected failure.
+ * Each run must end in one of two ways: the complete, right result (a
+ * failure the library may absorb, such as a stack pool that cannot grow),
+ * or a clean error: the right code, recorded in the pipe, nothing leaked
+ * (ASan and valgrind run this too) and the pipe freed normally. A run with
+ * no failure must give the complete result. walk() returns how many
+ * failure points it walked. */
+
+typedef enum outcome { RESULT_RIGHT, FAILED_CLEANLY } outcome;
+
+static long walk(outcome (*scenario)(void))
+{
+    for (long k = 0; k < 2000; k++) {
+        cogen__fail_after(k);
+        outcome o = scenario();
+        long failed = cogen__fail_count();
+        cogen__fail_after(-1);
+        if (getenv("WALK_TRACE"))
+            fprintf(stderr, "walk: k=%ld failed=%ld outcome=%d\n", k, failed, (int)o);
+        if (failed == 0) {
+            CHECK(o == RESULT_RIGHT);
+            return k;
+        }
+    }
+    CHECK(0 && "too many failure points");
+    return -1;
+}
+
+static bool is_injected_code(int code)
+{
+    return code == COGEN_ENOMEM || code == COGEN_EIO;
+}
+
+/* A constructor returned NULL: it must say ENOMEM, and the pipe must still
+ * free cleanly. */
+static outcome constructor_failed(cogen_pipe *p)
+{
+    CHECK_EQ_INT(errno, ENOMEM);
+    cogen_pipe_free(p);
+    return FAILED_CLEANLY;
+}
+
+/* A run reported an error: the pipe names it, with an injected code. */
+static outcome run_failed(cogen_pipe *p)
+{
+    CHECK(is_injected_code(cogen_pipe_error(p)->code));
+    CHECK(cogen_pipe_error(p)->msg[0] != '\0');
+    cogen_pipe_free(p);
+    return FAILED_CLEANLY;
+}
+
+static void *identity(void *item, void *ud)
+{
+    (void)ud;
+    return item;
+}
+
+/* Every push stage kind in one pipeline, fed from memory in batches of 3:
+ * unbatch -> batch(copying, by 2) -> unbatch -> map -> filter (not_b) -> grep -> fan-in port 0 ->
+ * broadcast -> {collect, printer, sink}; port 1 is closed unused. */
+static outcome push_everything(void)
+{
+    errno = 0;
+    cogen_pipe *p = cogen_pipe_new();
+    if (!p) {
+        CHECK_EQ_INT(errno, ENOMEM);
+        return FAILED_CLEANLY;
+    }
+    tlog[0] = '\0';
+    cogen_strlist got = {0};
+    logsink s = {"S"};
+    char *printed = NULL;
+    size_t printed_len = 0;
+    FILE *f = open_memstream(&printed, &printed_len);
+    CHECK(f);
+    outcome o = RESULT_RIGHT;
+    cogen *ports[2];
+    cogen *c = cogen_pipe_collect(p, "collect", &got);
+    cogen *pr = c ? cogen_pipe_printer(p, "printer", f) : NULL;
+    cogen *sk = pr ? cogen_pipe_sink(p, "sink", log_item, log_done, &s) : NULL;
+    cogen *outs[3] = {c, pr, sk};
+    cogen *b = sk ? cogen_pipe_broadcast(p, "bcast", outs, 3) : NULL;
+    cogen *in = b ? cogen_pipe_fanin(p, "in", b, 2, ports) : NULL;
+    cogen *g = in ? cogen_pipe_grep(p, "grep", "a", in) : NULL;
+    cogen *fl = g ? cogen_pipe_filter(p, "filter", not_b, NULL, g) : NULL;
+    cogen *m = fl ? cogen_pipe_map(p, "map", identity, NULL, fl) : NULL;
+    cogen *ub = m ? cogen_pipe_unbatch(p, "unbatch", m) : NULL;
+    cogen *bt =
+        ub ? cogen_pipe_batch(p, "batch", 2, cogen_str_dup, cogen_str_release, NULL, ub) : NULL;
+    cogen *src = bt ? cogen_pipe_unbatch(p, "unbatch-source", bt) : NULL;
+    if (!src) {
+        o = constructor_failed(p);
+    } else {
+        cogen_source_opts so = {0};
+        so.batch = 3;
+        so.flags = COGEN_SRC_KEEP_OPEN;
+        const char *in_text = "a1\nb\nxa2\nc\na3";
+        long long n = cogen_pipe_feed_mem(p, in_text, strlen(in_text), src, &so);
+        if (n < 0 || cogen_close(src) != 0 || cogen_close(ports[1]) != 0 ||
+            cogen_pipe_error(p)->code != 0) {
+            o = run_failed(p);
+        } else {
+            CHECK_EQ_INT(n, 5);
+            const char *want[] = {"a1", "xa2", "a3"};
+            check_lines(&got, want, 3);
+            CHECK_STR(tlog, "S:a1 S:xa2 S:a3 S:done ");
+            cogen_pipe_free(p);
+        }
+    }
+    fclose(f);
+    if (o == RESULT_RIGHT)
+        CHECK(printed_len == 10 && memcmp(printed, "a1\nxa2\na3\n", 10) == 0);
+    free(printed);
+    cogen_strlist_free(&got);
+    return o;
+}
+
+TEST(push_stages_walk_every_failure_point)
+{
+    long points = walk(push_everything);
+    /* Every allocation of the stages above, the reader, the core's stacks
+     * and cleanup lists, the printer's writes. Fewer means a fallible
+     * operation stopped asking the failure injector. */
+    CHECK(points >= 34);
+}
+
+/* Every pull stage kind, from a file read through a small buffer (so the
+ * reader grows it): lines -> grep -> filter -> map. */
+static outcome pull_everything(void)
+{
+    static const char text[] = "alpha\nb\nbeta\ngamma-a-long-line\nzzz\n";
+    int fd = temp_fd(text, sizeof text - 1);
+    errno = 0;
+    outcome o = RESULT_RIGHT;
+    cogen_pipe *p = cogen_pipe_new();
+    if (!p) {
+        CHECK_EQ_INT(errno, ENOMEM);
+        close(fd);
+        return FAILED_CLEANLY;
+    }
+    cogen_source_opts so = {0};
+    so.bufsize = 4;
+    cogen *l = cogen_pipe_lines(p, "lines", fd, &so);
+    cogen *g = l ? cogen_pipe_pull_grep(p, "grep", "a", l) : NULL;
+    cogen *fl = g ? cogen_pipe_pull_filter(p, "filter", not_b, NULL, g) : NULL;
+    cogen *m = fl ? cogen_pipe_pull_map(p, "map", identity, NULL, fl) : NULL;
+    if (!m) {
+        o = constructor_failed(p);
+    } else {
+        char seen[128] = "";
+        int rc;
+        void *it;
+        while ((rc = cogen_pipe_next(p, m, &it)) == 1) {
+            const cogen_str *s = it;
+            size_t at = strlen(seen);
+            CHECK(at + s->len + 2 < sizeof seen);
+            memcpy(seen + at, s->ptr, s->len);
+            memcpy(seen + at + s->len, " ", 2);
+        }
+        if (rc != 0) {
+            o = run_failed(p);
+        } else {
+            CHECK_STR(seen, "alpha gamma-a-long-line ");
+            CHECK_EQ_INT(cogen_pipe_error(p)->code, 0);
+            cogen_pipe_free(p);
+        }
+    }
+    close(fd);
+    return o;
+}
+
+TEST(pull_stages_walk_every_failure_point)
+{
+    CHECK(walk(pull_everything) >= 20);
+}
+
+/* A push source reading a file (reads, buffer growth, batch arrays) into a
+ * sink. */
+static outcome feed_fd_into_sink(void)
+{
+    static const char text[] = "one\ntwo-and-more\nthree";
+    int fd = temp_fd(text, sizeof text - 1);
+    errno = 0;
+    outcome o = RESULT_RIGHT;
+    tlog[0] = '\0';
+    logsink s = {"S"};
+    cogen_pipe *p = cogen_pipe_new();
+    cogen *sk = p ? cogen_pipe_sink(p, "sink", log_item, log_done, &s) : NULL;
+    cogen *ub = sk ? cogen_pipe_unbatch(p, "unbatch", sk) : NULL;
+    if (!ub) {
+        CHECK_EQ_INT(errno, ENOMEM);
+        cogen_pipe_free(p);
+        o = FAILED_CLEANLY;
+    } else {
+        cogen_source_opts so = {0};
+        so.bufsize = 4;
+        so.batch = 2;
+        long long n = cogen_pipe_feed_fd(p, fd, ub, &so);
+        if (n < 0) {
+            o = run_failed(p);
+        } else {
+            CHECK_EQ_INT(n, 3);
+            CHECK_STR(tlog, "S:one S:two-and-more S:three S:done ");
+            cogen_pipe_free(p);
+        }
+    }
+    close(fd);
+    return o;
+}
+
+TEST(feed_fd_walks_every_failure_point)
+{
+    CHECK(walk(feed_fd_into_sink) >= 15);
+}
+
+/* walk() itself must be able to fail: a scenario that claims a failure
+ * when none was injected is caught (in a child process, since CHECK
+ * exits). */
+static outcome reports_failure_without_one(void)
+{
+    return FAILED_CLEANLY;
+}
+
+static outcome does_nothing_fallible(void)
+{
+    return RESULT_RIGHT;
+}
+
+TEST(walk_rejects_a_failure_that_did_not_happen)
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        (void)walk(reports_failure_without_one);
+        _exit(0);
+    }
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    CHECK_EQ_INT(walk(does_nothing_fallible), 0);
 }

@@ -9,7 +9,7 @@
 # nproc), CTEST_TIMEOUT (seconds per test, default 600), CTEST_ARGS (extra
 # ctest arguments, e.g. "-R regs").
 #
-# Under qemu-user: MADV_GUARD_INSTALL is accepted but ignored (src/stack.c
+# Under qemu-user: MADV_GUARD_INSTALL is accepted but ignored (src/core/stack.c
 # detects that and guards with mprotect), process_vm_readv is ENOSYS, the
 # page size is 4 KiB (QEMU_PAGESIZE=16384 emulates 16 KiB pages). Tests
 # whose command is a script (cmake -P, python, sh) start the AArch64
@@ -21,7 +21,6 @@ set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$repo/build-aarch64}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 have_tools() {
     command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
@@ -29,19 +28,7 @@ have_tools() {
         [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ]
 }
 
-if ! have_tools; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "aarch64.sh: installing $pkgs" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        # shellcheck disable=SC2086 # $pkgs is a list
-        apt-get install -y --no-install-recommends $pkgs >/dev/null ||
-            { apt-get update >/dev/null && apt-get install -y --no-install-recommends $pkgs >/dev/null; }
-    else
-        echo "aarch64.sh: missing the AArch64 cross toolchain or qemu-user." >&2
-        echo "  Install them as root: apt-get install $pkgs" >&2
-        exit 2
-    fi
-fi
+have_tools || "$repo/tools/ci/deps.sh" aarch64
 have_tools || { echo "aarch64.sh: toolchain still missing after install" >&2; exit 2; }
 
 # Lets the kernel run AArch64 executables through qemu (binfmt_misc).
@@ -50,9 +37,7 @@ setup_binfmt() {
     [ -e $binfmt/qemu-aarch64 ] && return 0
     [ "$(id -u)" -eq 0 ] || return 1
     conf=/usr/lib/binfmt.d/qemu-aarch64.conf
-    if [ ! -e $conf ] && command -v apt-get >/dev/null 2>&1; then
-        apt-get install -y --no-install-recommends qemu-user-binfmt >/dev/null 2>&1 || return 1
-    fi
+    [ -e $conf ] || "$repo/tools/ci/deps.sh" --optional qemu-user-binfmt >/dev/null || return 1
     [ -e $conf ] || return 1
     [ -e $binfmt/register ] || mount -t binfmt_misc binfmt_misc $binfmt 2>/dev/null || return 1
     cat $conf >$binfmt/register 2>/dev/null

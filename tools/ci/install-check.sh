@@ -4,7 +4,7 @@
 # with pkg-config and with CMake's find_package(cogen).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tools/ci/deps.sh pkg-config
+tools/ci/deps.sh install
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake -S . -B build-install -G Ninja -DCMAKE_INSTALL_PREFIX="$prefix" -DCOGEN_BUILD_TESTS=OFF >/dev/null

@@ -4,7 +4,7 @@
 # clang-tidy (the library's sources, checks in .clang-tidy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tools/ci/deps.sh clang-format clang-tidy
+tools/ci/deps.sh lint
 files=$(git ls-files '*.c' '*.h')
 # shellcheck disable=SC2086
 clang-format --dry-run -Werror $files
@@ -12,4 +12,5 @@ cmake -S . -B build-lint -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build build-lint -j 2 >/dev/null
 # shellcheck disable=SC2046
 clang-tidy --quiet -p build-lint $(git ls-files 'src/*.c' 'src/arch/*.c')
+python3 tools/ci/layers.py
 echo "lint: clang-format and clang-tidy clean"

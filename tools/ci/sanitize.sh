@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (with
 # detect_stack_use_after_return, i.e. fake stacks, which the fiber-switch
-# annotations in src/sanitize.h must keep straight), then the thread tests
+# annotations in src/core/sanitize.h must keep straight), then the thread tests
 # under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The whole suite under valgrind memcheck (ctest -T memcheck): zero errors,
 # zero leaks. Stacks are registered with VALGRIND_STACK_REGISTER
-# (src/stack.c), so switches are not taken for wild stack-pointer moves.
+# (src/core/stack.c), so switches are not taken for wild stack-pointer moves.
 # Tests labelled "novalgrind" (ones that drive other interpreters or time
 # things) are left out; see their CMakeLists for why.
 set -euo pipefail
