@@ -46,7 +46,8 @@ void agg_404(stats *st, const log_rec *r);
 /* The optional grep counts lines (parsed or not) containing st->grep. */
 void agg_grep(stats *st, const char *line, size_t len);
 
-/* Prints the report as one JSON object and a newline (tests/pipe/data/basic.json shows every key, in order). */
+/* Prints the report as one JSON object and a newline (tests/pipe/data/basic.json shows every key,
+ * in order). */
 void stats_json(const stats *st, FILE *f);
 /* Prints the human-readable report. */
 void stats_text(const stats *st, FILE *f);
