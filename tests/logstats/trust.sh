@@ -171,6 +171,25 @@ follow_rename)
   wait $pid || fail "status $?"
   grep -q '^{"lines": 7, "parsed": 7,' out || fail "rotation: lines lost or counted twice"
   ;;
+formats)
+  # Apache common, "-" 408, %D, fractional seconds, vhost_combined, nginx
+  # with "$http_x_forwarded_for" $request_time: every line is a request.
+  run --json "$data/../../logstats/data/formats.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 8, "parsed": 8, "malformed": 0,' out || fail "a format not read"
+  grep -q '"408": {"requests": 1, "bytes": 0}' out || fail "the 408 line not counted"
+  grep -q '{"client": "3.3.3.3", "bytes": 7, "requests": 1}' out || fail "vhost_combined client wrong"
+  ;;
+hours_as_logged)
+  run --json "$data/../../logstats/data/formats.log"
+  grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-24T23": 1, "2027-01-01T00": 1}' out ||
+    fail "hours not as logged"
+  ;;
+hours_utc)
+  run --json --utc "$data/../../logstats/data/formats.log"
+  grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-25T02": 1, "2026-12-31T23": 1}' out ||
+    fail "hours not in UTC"
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

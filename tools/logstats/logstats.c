@@ -38,12 +38,14 @@
 
 static const char usage_text[] =
     "usage: logstats [options] [FILE...]\n"
-    "Crunches web server access logs (Apache common/combined; see logstats(1)).\n"
+    "Crunches web server access logs: Apache common, combined, vhost_combined,\n"
+    "nginx combined (see logstats(1)).\n"
     "With no FILE, or FILE '-', reads the log on standard input.\n"
     "  -h, --help       print this help and exit\n"
     "      --version    print the version and exit\n"
     "      --json       print the report as one JSON object\n"
     "      --top N      rows in the top-N panels (default 10)\n"
+    "      --utc        requests per hour in UTC (default: the hour as logged)\n"
     "      --grep TEXT  also count the lines that contain TEXT\n"
     "      --follow     keep reading the (single) FILE as it grows, like tail -F\n"
     "                   (rotation by truncation or rename is followed); the report\n"
@@ -114,7 +116,7 @@ static int out_end(outbuf *o)
 /* ---- options */
 
 typedef struct options {
-    bool json, follow, help, version;
+    bool json, follow, help, version, utc;
     const char *grep, *generate;
     unsigned long long batch, lines, seed, idle, top, sample;
     bool have_sample;
@@ -150,12 +152,11 @@ typedef struct optdef {
 } optdef;
 
 static const optdef optdefs[] = {
-    {"--help", 0, 0, 0},           {"--version", 0, 0, 0},
-    {"--json", 0, 0, 0},           {"--follow", 0, 0, 0},
-    {"--grep", 1, 0, 0},           {"--generate", 1, 0, 0},
-    {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
-    {"--seed", 2, 0, ~0ull},       {"--batch", 2, 0, 1u << 20},
-    {"--idle", 2, 0, 86400 * 365}, {"--top", 2, 1, 1000000},
+    {"--help", 0, 0, 0},      {"--version", 0, 0, 0},        {"--json", 0, 0, 0},
+    {"--utc", 0, 0, 0},       {"--follow", 0, 0, 0},         {"--grep", 1, 0, 0},
+    {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
+    {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
+    {"--top", 2, 1, 1000000},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -175,6 +176,8 @@ static int set_option(options *o, const char *name, const char *val)
         o->json = true;
     else if (!strcmp(name, "--follow"))
         o->follow = true;
+    else if (!strcmp(name, "--utc"))
+        o->utc = true;
     else if (!strcmp(name, "--grep"))
         o->grep = val;
     else if (!strcmp(name, "--generate"))
@@ -548,6 +551,7 @@ static int run(const options *o)
     static app a;
     stats_init(&a.st);
     a.st.top = (size_t)o->top;
+    a.st.utc = o->utc;
     a.batch = (size_t)o->batch;
     a.progress = isatty(2) && !o->follow;
     a.started_ms = now_ms();

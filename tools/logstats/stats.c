@@ -152,9 +152,10 @@ void agg_hour(stats *st, const log_rec *r)
 {
     /* Logs are mostly in time order: remember the last hour's counter. The
      * table only grows in smap_get, which replaces the pointer. */
-    if (!st->last_hour_ent || st->last_hour != r->hour) {
-        st->last_hour_ent = smap_get(&st->hours, (const char *)&r->hour, sizeof r->hour);
-        st->last_hour = r->hour;
+    uint32_t hour = st->utc ? log_utc_hour(r) : r->hour;
+    if (!st->last_hour_ent || st->last_hour != hour) {
+        st->last_hour_ent = smap_get(&st->hours, (const char *)&hour, sizeof hour);
+        st->last_hour = hour;
     }
     st->last_hour_ent->a++;
 }

@@ -46,6 +46,7 @@ typedef struct stats {
     size_t nrejects;
     /* Report options. */
     size_t top;    /* rows of the top-N panels (default 10) */
+    int utc;       /* hours in UTC (else as logged, whatever the offset) */
     int generated; /* the input is the generated sample */
     uint64_t seed; /* its seed */
 } stats;
