@@ -61,30 +61,16 @@ static size_t req_part(const char *s, size_t i, size_t n)
     return i > start && i < n ? i : 0;
 }
 
-int log_parse(const char *s, size_t n, log_rec *r)
+/* The time stamp at s[i]: [dd/Mon/yyyy:HH:MM:SS[.frac] +zzzz] and a space.
+ * Returns the index after the space, or 0. */
+static size_t stamp(const char *s, size_t i, size_t n, log_rec *r)
 {
-    size_t i, e;
-    if (n && s[n - 1] == '\r')
-        n--;
-    r->line = s;
-    r->line_len = n;
-    /* host ident user */
-    if (!(e = token(s, 0, n)))
-        return 0;
-    r->host = s;
-    r->host_len = e;
-    if (!(e = token(s, e + 1, n)) || !(e = token(s, e + 1, n)))
-        return 0;
-    i = e + 1;
-    /* [dd/Mon/yyyy:HH:MM:SS +zzzz] */
     if (n - i < 29)
         return 0;
     const char *t = s + i;
     if (t[0] != '[' || !dig(t[1]) || !dig(t[2]) || t[3] != '/' || t[7] != '/' || !dig(t[8]) ||
         !dig(t[9]) || !dig(t[10]) || !dig(t[11]) || t[12] != ':' || !dig(t[13]) || !dig(t[14]) ||
-        t[15] != ':' || !dig(t[16]) || !dig(t[17]) || t[18] != ':' || !dig(t[19]) || !dig(t[20]) ||
-        t[21] != ' ' || (t[22] != '+' && t[22] != '-') || !dig(t[23]) || !dig(t[24]) ||
-        !dig(t[25]) || !dig(t[26]) || t[27] != ']' || t[28] != ' ')
+        t[15] != ':' || !dig(t[16]) || !dig(t[17]) || t[18] != ':' || !dig(t[19]) || !dig(t[20]))
         return 0;
     unsigned dd = two(t + 1), hh = two(t + 13), mi = two(t + 16), ss = two(t + 19);
     if (dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 60)
@@ -94,22 +80,105 @@ int log_parse(const char *s, size_t n, log_rec *r)
         mon++;
     if (mon == 12)
         return 0;
-    unsigned yyyy = two(t + 8) * 100u + two(t + 10);
+    /* Fractional seconds (e.g. Apache's %{msec_frac}t): up to 9 digits. */
+    size_t k = 21;
+    if (t[k] == '.') {
+        size_t d = ++k;
+        while (k < n - i && k - d < 10 && dig(t[k]))
+            k++;
+        if (k == d || k - d > 9)
+            return 0;
+    }
+    if (n - i < k + 8)
+        return 0;
+    t += k;
+    if (t[0] != ' ' || (t[1] != '+' && t[1] != '-') || !dig(t[2]) || !dig(t[3]) || !dig(t[4]) ||
+        !dig(t[5]) || t[6] != ']' || t[7] != ' ')
+        return 0;
+    unsigned tz = two(t + 2) * 60u + two(t + 4);
+    if (two(t + 2) > 23 || two(t + 4) > 59)
+        return 0;
+    unsigned yyyy = two(s + i + 8) * 100u + two(s + i + 10);
     r->hour = ((yyyy * 12u + mon) * 32u + dd) * 24u + hh;
-    i += 29;
-    /* "method path protocol" */
+    r->minute = (uint8_t)mi;
+    r->tz_min = (int16_t)(t[1] == '-' ? -(int)tz : (int)tz);
+    return i + k + 8;
+}
+
+/* Fields some servers add after the user agent: numbers (Apache's %D or
+ * %T, nginx's $request_time) and quoted strings (nginx's
+ * "$http_x_forwarded_for"). Returns 1 if s[i..n) is only those. */
+static int trailer(const char *s, size_t i, size_t n)
+{
+    while (i < n) {
+        if (s[i] != ' ' || i + 1 >= n)
+            return 0;
+        i++;
+        if (s[i] == '"') {
+            if (!(i = quoted(s, i, n)))
+                return 0;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && (dig(s[i]) || s[i] == '.'))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    return 1;
+}
+
+int log_parse(const char *s, size_t n, log_rec *r)
+{
+    size_t i, e;
+    if (n && s[n - 1] == '\r')
+        n--;
+    r->line = s;
+    r->line_len = n;
+    r->vhost = NULL;
+    r->vhost_len = 0;
+    r->referer = r->agent = NULL;
+    r->referer_len = r->agent_len = 0;
+    /* [vhost:port] host ident user */
+    if (!(e = token(s, 0, n)))
+        return 0;
+    r->host = s;
+    r->host_len = e;
+    size_t e2, e3, e4;
+    if (!(e2 = token(s, e + 1, n)) || !(e3 = token(s, e2 + 1, n)))
+        return 0;
+    if (e3 + 1 < n && s[e3 + 1] != '[') {
+        /* vhost_combined: "%v:%p %h %l %u %t ..." */
+        if (!(e4 = token(s, e3 + 1, n)) || e4 + 1 >= n || s[e4 + 1] != '[')
+            return 0;
+        r->vhost = s;
+        r->vhost_len = e;
+        r->host = s + e + 1;
+        r->host_len = e2 - e - 1;
+        e3 = e4;
+    }
+    if (!(i = stamp(s, e3 + 1, n, r)))
+        return 0;
+    /* "method path protocol", or "-" (Apache's request line for a
+     * connection closed before a request, e.g. with status 408) */
     if (i >= n || s[i] != '"')
         return 0;
-    if (!(e = req_part(s, i + 1, n)) || s[e] != ' ')
-        return 0;
-    i = e + 1;
-    if (!(e = req_part(s, i, n)) || s[e] != ' ')
-        return 0;
-    r->path = s + i;
-    r->path_len = e - i;
-    if (!(e = req_part(s, e + 1, n)) || s[e] != '"')
-        return 0;
-    i = e + 1;
+    if (n - i >= 3 && s[i + 1] == '-' && s[i + 2] == '"') {
+        r->path = s + i + 1;
+        r->path_len = 1;
+        i += 3;
+    } else {
+        if (!(e = req_part(s, i + 1, n)) || s[e] != ' ')
+            return 0;
+        i = e + 1;
+        if (!(e = req_part(s, i, n)) || s[e] != ' ')
+            return 0;
+        r->path = s + i;
+        r->path_len = e - i;
+        if (!(e = req_part(s, e + 1, n)) || s[e] != '"')
+            return 0;
+        i = e + 1;
+    }
     /* status bytes */
     if (n - i < 6 || s[i] != ' ' || !dig(s[i + 1]) || !dig(s[i + 2]) || !dig(s[i + 3]) ||
         s[i + 4] != ' ')
@@ -130,14 +199,59 @@ int log_parse(const char *s, size_t n, log_rec *r)
     }
     if (i == n)
         return 1;
-    /* [ "referer" [ "user agent"]] */
-    if (s[i] != ' ' || !(i = quoted(s, i + 1, n)))
+    /* [ "referer" [ "user agent" [trailer]]] */
+    if (s[i] != ' ' || !(e = quoted(s, i + 1, n)))
         return 0;
+    r->referer = s + i + 2;
+    r->referer_len = e - i - 3;
+    i = e;
     if (i == n)
         return 1;
-    if (s[i] != ' ' || !(i = quoted(s, i + 1, n)))
+    if (s[i] != ' ' || !(e = quoted(s, i + 1, n)))
         return 0;
-    return i == n;
+    r->agent = s + i + 2;
+    r->agent_len = e - i - 3;
+    return trailer(s, e, n);
+}
+
+/* Days since 1970-01-01 of y-m-d (proleptic Gregorian), and back. */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3u : 9u)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (long)yoe + era * 400 + (*m <= 2);
+}
+
+uint32_t log_utc_hour(const log_rec *r)
+{
+    unsigned hh = r->hour % 24u, rest = r->hour / 24u;
+    unsigned dd = rest % 32u, ym = rest / 32u;
+    long mins = days_from_civil((long)(ym / 12u), ym % 12u + 1u, dd) * 1440 + (long)hh * 60 +
+                r->minute - r->tz_min;
+    long days = (mins >= 0 ? mins : mins - 1439) / 1440;
+    long y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    unsigned h = (unsigned)((mins - days * 1440) / 60);
+    if (y < 0)
+        y = 0;
+    return (((uint32_t)y * 12u + m - 1u) * 32u + d) * 24u + h;
 }
 
 void log_hour_str(uint32_t hour, char out[14])

@@ -16,21 +16,38 @@ typedef struct log_rec {
     size_t host_len;
     const char *path; /* as written, escapes included */
     size_t path_len;
-    uint32_t hour; /* packed yyyymmddhh relative: see log_hour_key */
-    int status;    /* 0..999 */
+    const char *vhost; /* vhost_combined's "%v:%p", else NULL */
+    size_t vhost_len;
+    const char *referer, *agent; /* inside the quotes, escapes kept; NULL if absent */
+    size_t referer_len, agent_len;
+    uint32_t hour;  /* as logged: ((yyyy * 12 + month0) * 32 + dd) * 24 + HH */
+    uint8_t minute; /* as logged */
+    int16_t tz_min; /* the logged offset from UTC, in minutes */
+    int status;     /* 0..999 */
     uint64_t bytes;
 } log_rec;
 
 /*
  * Parses one line (without its "\n"; a final "\r" is allowed and ignored).
- * Format: host SP ident SP user SP [dd/Mon/yyyy:HH:MM:SS +zzzz] SP
- * "method SP path SP protocol" SP status(3 digits) SP bytes(digits, at most
- * 18, or -) [SP "referer" [SP "user agent"]]. host, ident and user are runs
- * of non-space bytes; inside quotes, \x escapes any byte; the request's three
- * parts contain no space or unescaped quote; dd 01-31, HH 00-23, MM 00-59, SS
- * 00-60, Mon one of Jan..Dec. Returns 1 and fills *r, or 0 (malformed).
+ * Format: [vhost:port SP] host SP ident SP user SP
+ * [dd/Mon/yyyy:HH:MM:SS[.frac] +zzzz] SP "method SP path SP protocol" SP
+ * status(3 digits) SP bytes(digits, at most 18, or -)
+ * [SP "referer" [SP "user agent" {SP number | SP "string"}]].
+ * That is Apache's common, combined and vhost_combined formats, nginx's
+ * combined (its default), with the fields servers are often set to add at
+ * the end (%D, %T, $request_time, "$http_x_forwarded_for"). The request may
+ * be "-" (Apache writes it for a connection closed before a request, status
+ * 408): its path is "-". host, ident and user are runs of non-space bytes;
+ * inside quotes, \x escapes any byte; the request's three parts contain no
+ * space or unescaped quote; dd 01-31, HH 00-23, MM 00-59, SS 00-60, Mon one
+ * of Jan..Dec, frac 1-9 digits, zzzz HHMM with HH <= 23, MM <= 59.
+ * Returns 1 and fills *r, or 0 (malformed).
  */
 int log_parse(const char *s, size_t n, log_rec *r);
+
+/* The hour of r in UTC (the logged time minus its offset), packed as
+ * log_rec.hour. */
+uint32_t log_utc_hour(const log_rec *r);
 
 /* The hour of r as "yyyy-mm-ddTHH" (14 bytes with the NUL). */
 void log_hour_str(uint32_t hour, char out[14]);

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logstats: crunches Apache combined-format access logs through a cogen
- * pipeline.
+ * logstats: crunches web server access logs through a cogen pipeline.
  *
- *   source (lines, in batches) -> parse -> broadcast -> status
- *                                                    -> clients
- *                                                    -> hours
- *                                                    -> top404
- *                                                    -> grep (optional)
+ *   reader (whole lines) -> source (batches) -> parse -> broadcast -> status
+ *                                                                 -> clients
+ *                                                                 -> hours
+ *                                                                 -> top404
+ *                                                                 -> grep (optional)
  *
- * Each line is parsed once; the parsed records go to every aggregator.
- * With no input file it generates a deterministic sample log of a million
- * lines (chunk by chunk, never all of it in memory) and crunches that.
+ * Each line is parsed once; the parsed records go to every aggregator. The
+ * aggregates live in one `stats`; stats_merge() combines partial ones, so
+ * the parse-and-aggregate part can be run on several parts of the input at
+ * once and merged before the report.
  */
 #include "gen.h"
+#include "input.h"
 #include "logparse.h"
 #include "stats.h"
 
@@ -25,28 +26,228 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_BATCH 256
-#define DEFAULT_LINES 1000000ull
-#define PROGRESS_EVERY 1000000ull
+#ifndef LOGSTATS_VERSION
+#define LOGSTATS_VERSION "0"
+#endif
 
-static void usage(FILE *f)
+#define DEFAULT_BATCH 256
+
+static const char usage_text[] =
+    "usage: logstats [options] [FILE...]\n"
+    "Crunches web server access logs: Apache common, combined, vhost_combined,\n"
+    "nginx combined (see logstats(1)).\n"
+    "With no FILE, or FILE '-', reads the log on standard input.\n"
+    "  -h, --help       print this help and exit\n"
+    "      --version    print the version and exit\n"
+    "      --json       print the report as one JSON object\n"
+    "      --top N      rows in the top-N panels (default 10)\n"
+    "      --utc        requests per hour in UTC (default: the hour as logged)\n"
+    "      --grep TEXT  also count the lines that contain TEXT\n"
+    "      --follow     keep reading the (single) FILE as it grows, like tail -F\n"
+    "                   (rotation by truncation or rename is followed); the report\n"
+    "                   is printed on SIGINT/SIGTERM or after --idle\n"
+    "      --idle S     with --follow: stop after S seconds without new lines\n"
+    "      --sample N   crunch a generated sample log of N lines (no FILE)\n"
+    "      --seed N     seed of the generated sample (default 1)\n"
+    "      --generate FILE  write the sample log to FILE ('-': stdout) and exit\n"
+    "      --lines N    lines written by --generate (default 1000000)\n"
+    "      --batch N    lines per pipeline send (default 256; 0: one send per line)\n";
+
+/* ---- errors: one format, "logstats: ...", on stderr */
+
+static void complain(const char *fmt, const char *a, const char *b)
 {
-    fputs("usage: logstats [options] [FILE...]\n"
-          "Crunches Apache combined-format access logs (FILE '-' is standard input).\n"
-          "With no FILE, crunches a generated sample log.\n"
-          "  --json           print the report as one JSON object\n"
-          "  --grep PATTERN   also count parsed lines containing PATTERN\n"
-          "  --follow         keep reading the (single) FILE as it grows, like tail -f;\n"
-          "                   the report is printed on SIGINT/SIGTERM or after --idle\n"
-          "  --idle SECONDS   with --follow: stop after that long without new lines\n"
-          "  --batch N        lines per pipeline send (default 256; 0: one send per line)\n"
-          "  --generate FILE  write the sample log to FILE ('-': stdout) and exit\n"
-          "  --lines N        lines of the sample log (default 1000000)\n"
-          "  --seed N         seed of the sample log (default 1)\n",
-          f);
+    fputs("logstats: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
 }
+
+/* Writes all of buf to fd 1; reports a failure. */
+static int write_stdout(const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(1, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            complain("writing the output: %s%s", strerror(w < 0 ? errno : EIO), "");
+            return -1;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* The report is written into memory, then out with write(2), so that a
+ * failed write (a full disk, a closed pipe) is seen with its errno. */
+typedef struct outbuf {
+    char *p;
+    size_t n;
+    FILE *f;
+} outbuf;
+
+static FILE *out_begin(outbuf *o)
+{
+    o->p = NULL;
+    o->n = 0;
+    o->f = open_memstream(&o->p, &o->n);
+    if (!o->f)
+        complain("out of memory%s%s", "", "");
+    return o->f;
+}
+
+static int out_end(outbuf *o)
+{
+    int bad = ferror(o->f);
+    int rc = fclose(o->f) != 0 || bad ? -1 : 0;
+    if (rc < 0)
+        complain("out of memory%s%s", "", "");
+    else
+        rc = write_stdout(o->p, o->n);
+    free(o->p);
+    return rc;
+}
+
+/* ---- options */
+
+typedef struct options {
+    bool json, follow, help, version, utc;
+    const char *grep, *generate;
+    unsigned long long batch, lines, seed, idle, top, sample;
+    bool have_sample;
+    const char **files;
+    size_t nfiles;
+} options;
+
+/* A count: decimal digits only (no sign, no space), within [min, max]. */
+static int parse_count(const char *opt, const char *s, unsigned long long min,
+                       unsigned long long max, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    bool ok = *s != '\0';
+    for (const char *c = s; ok && *c; c++) {
+        if (*c < '0' || *c > '9' || v > (max - (unsigned)(*c - '0')) / 10)
+            ok = false;
+        else
+            v = v * 10 + (unsigned)(*c - '0');
+    }
+    if (!ok || v < min || v > max) {
+        fprintf(stderr, "logstats: %s needs a whole number from %llu to %llu, not '%s'\n", opt, min,
+                max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+typedef struct optdef {
+    const char *name;
+    int kind; /* 0: flag, 1: string, 2: count */
+    unsigned long long min, max;
+} optdef;
+
+static const optdef optdefs[] = {
+    {"--help", 0, 0, 0},      {"--version", 0, 0, 0},        {"--json", 0, 0, 0},
+    {"--utc", 0, 0, 0},       {"--follow", 0, 0, 0},         {"--grep", 1, 0, 0},
+    {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
+    {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
+    {"--top", 2, 1, 1000000},
+};
+
+static int set_option(options *o, const char *name, const char *val)
+{
+    const optdef *d = NULL;
+    for (size_t i = 0; i < sizeof optdefs / sizeof *optdefs; i++)
+        if (!strcmp(optdefs[i].name, name))
+            d = &optdefs[i];
+    unsigned long long n = 0;
+    if (d->kind == 2 && parse_count(name, val, d->min, d->max, &n) < 0)
+        return -1;
+    if (!strcmp(name, "--help"))
+        o->help = true;
+    else if (!strcmp(name, "--version"))
+        o->version = true;
+    else if (!strcmp(name, "--json"))
+        o->json = true;
+    else if (!strcmp(name, "--follow"))
+        o->follow = true;
+    else if (!strcmp(name, "--utc"))
+        o->utc = true;
+    else if (!strcmp(name, "--grep"))
+        o->grep = val;
+    else if (!strcmp(name, "--generate"))
+        o->generate = val;
+    else if (!strcmp(name, "--lines"))
+        o->lines = n;
+    else if (!strcmp(name, "--sample"))
+        o->sample = n, o->have_sample = true;
+    else if (!strcmp(name, "--seed"))
+        o->seed = n;
+    else if (!strcmp(name, "--batch"))
+        o->batch = n;
+    else if (!strcmp(name, "--idle"))
+        o->idle = n;
+    else if (!strcmp(name, "--top"))
+        o->top = n;
+    return 0;
+}
+
+/* Returns 0, or -1 after printing the error. */
+static int parse_options(options *o, int argc, char **argv)
+{
+    o->batch = DEFAULT_BATCH;
+    o->lines = 1000000;
+    o->seed = 1;
+    o->top = 10;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--")) {
+            while (++i < argc)
+                o->files[o->nfiles++] = argv[i];
+            break;
+        }
+        if (arg[0] != '-' || !strcmp(arg, "-")) {
+            o->files[o->nfiles++] = arg;
+            continue;
+        }
+        if (!strcmp(arg, "-h"))
+            arg = "--help";
+        const char *eq = strchr(arg, '=');
+        size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
+        const optdef *d = NULL;
+        for (size_t k = 0; k < sizeof optdefs / sizeof *optdefs; k++)
+            if (strlen(optdefs[k].name) == nl && !strncmp(optdefs[k].name, arg, nl))
+                d = &optdefs[k];
+        if (!d) {
+            complain("unknown option '%s' (logstats --help lists them)%s", arg, "");
+            return -1;
+        }
+        const char *val = NULL;
+        if (d->kind) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else {
+                complain("%s needs a value%s", d->name, "");
+                return -1;
+            }
+        } else if (eq) {
+            complain("%s takes no value%s", d->name, "");
+            return -1;
+        }
+        if (set_option(o, d->name, val) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the pipeline */
 
 typedef struct app {
     stats st;
@@ -55,16 +256,22 @@ typedef struct app {
     void **rec_ptrs;
     cogen_batch out;
     log_rec one;
+    cogen_pipe *p;
+    cogen *head;
+    cogen_source_opts src;
+    const char *file;    /* current input, for rejected lines */
+    uint64_t file_first; /* st.lines when it started */
+    /* progress on a terminal */
     bool progress;
-    unsigned long long next_progress;
+    uint64_t total_bytes, done_bytes, file_bytes;
+    long long started_ms, shown_ms;
 } app;
 
-static void progress(app *a)
+static void reject(app *a, const cogen_str *l, uint64_t index_in_batch)
 {
-    if (a->progress && a->st.lines >= a->next_progress) {
-        fprintf(stderr, "\rlogstats: %llu lines...", (unsigned long long)a->st.lines);
-        a->next_progress += PROGRESS_EVERY;
-    }
+    if (a->st.nrejects < STATS_REJECTS)
+        stats_reject(&a->st, a->file, a->st.lines - a->file_first + index_in_batch + 1, l->ptr,
+                     l->len);
 }
 
 /* The parse stage: a line (or a batch of lines) in, records out. */
@@ -73,12 +280,13 @@ static void *parse_stage(void *item, void *ud)
     app *a = ud;
     if (!a->batch) {
         const cogen_str *l = item;
-        a->st.lines++;
-        progress(a);
         if (!log_parse(l->ptr, l->len, &a->one)) {
+            reject(a, l, 0);
+            a->st.lines++;
             a->st.malformed++;
             return NULL;
         }
+        a->st.lines++;
         a->st.parsed++;
         return &a->one;
     }
@@ -88,11 +296,12 @@ static void *parse_stage(void *item, void *ud)
         const cogen_str *l = b->items[i];
         if (log_parse(l->ptr, l->len, &a->recs[k]))
             a->rec_ptrs[k] = &a->recs[k], k++;
+        else
+            reject(a, l, i);
     }
     a->st.lines += b->n;
     a->st.parsed += k;
     a->st.malformed += b->n - k;
-    progress(a);
     a->out.n = k;
     return k ? &a->out : NULL;
 }
@@ -119,6 +328,89 @@ static void agg_grep_rec(stats *st, const log_rec *r)
     agg_grep(st, r->line, r->line_len);
 }
 
+static aggctx ctx[5];
+
+static int build_pipeline(app *a)
+{
+    static const char *const names[5] = {"status", "clients", "hours", "top404", "grep"};
+    void (*fns[5])(stats *, const log_rec *) = {agg_status, agg_client, agg_hour, agg_404,
+                                                agg_grep_rec};
+    cogen *aggs[5];
+    size_t naggs = a->st.grep ? 5 : 4;
+    if (a->batch) {
+        a->recs = malloc(a->batch * sizeof *a->recs);
+        a->rec_ptrs = malloc(a->batch * sizeof *a->rec_ptrs);
+        if (!a->recs || !a->rec_ptrs)
+            return -1;
+        a->out.items = a->rec_ptrs;
+    }
+    if (!(a->p = cogen_pipe_new()))
+        return -1;
+    for (size_t i = 0; i < naggs; i++) {
+        ctx[i] = (aggctx){a, fns[i]};
+        if (!(aggs[i] = cogen_pipe_sink(a->p, names[i], agg_sink, NULL, &ctx[i])))
+            return -1;
+    }
+    cogen *bc = cogen_pipe_broadcast(a->p, "broadcast", aggs, naggs);
+    a->head = bc ? cogen_pipe_map(a->p, "parse", parse_stage, a, bc) : NULL;
+    a->src.batch = a->batch;
+    a->src.flags = COGEN_SRC_KEEP_OPEN;
+    return a->head ? 0 : -1;
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void show_progress(app *a, bool force)
+{
+    long long now = now_ms();
+    if (!a->progress || (!force && now - a->shown_ms < 250))
+        return;
+    a->shown_ms = now;
+    double secs = (double)(now - a->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)a->st.lines / secs : 0;
+    uint64_t done = a->done_bytes + a->file_bytes;
+    if (a->total_bytes && done <= a->total_bytes) {
+        double frac = (double)done / (double)a->total_bytes;
+        double eta = frac > 0 ? secs / frac - secs : 0;
+        fprintf(stderr, "\rlogstats: %3.0f%%  %llu lines  %.0f lines/s  ETA %.0f s   ", frac * 100,
+                (unsigned long long)a->st.lines, rate, eta);
+    } else {
+        fprintf(stderr, "\rlogstats: %llu lines  %.0f lines/s   ", (unsigned long long)a->st.lines,
+                rate);
+    }
+}
+
+static void on_progress(void *ud, uint64_t bytes)
+{
+    app *a = ud;
+    a->file_bytes = bytes;
+    show_progress(a, false);
+}
+
+/* Whole lines from the reader into the pipeline. */
+static int on_lines(void *ud, const char *buf, size_t len)
+{
+    app *a = ud;
+    if (cogen_pipe_feed_mem(a->p, buf, len, a->head, &a->src) >= 0)
+        return 0;
+    const cogen_err *e = cogen_pipe_error(a->p);
+    complain("error in the pipeline, stage '%s': %s", e->where, e->msg);
+    return -1;
+}
+
+static void start_input(app *a, const char *name)
+{
+    a->file = name;
+    a->file_first = a->st.lines;
+    a->done_bytes += a->file_bytes;
+    a->file_bytes = 0;
+}
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -127,213 +419,235 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static int parse_count(const char *opt, const char *s, unsigned long long *out)
+static int write_sample(const options *o)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') {
-        fprintf(stderr, "logstats: %s needs a number, not '%s'\n", opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int write_sample(const char *path, unsigned long long lines, unsigned long long seed)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
-    if (!f) {
-        fprintf(stderr, "logstats: %s: %s\n", path, strerror(errno));
+    bool to_stdout = !strcmp(o->generate, "-");
+    int fd = to_stdout ? 1 : open(o->generate, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        complain("%s: %s", o->generate, strerror(errno));
         return 1;
     }
     static char buf[1 << 20];
     gen_state g;
     size_t n;
-    gen_init(&g, seed, lines);
-    while ((n = gen_fill(&g, buf, sizeof buf)) > 0)
-        if (fwrite(buf, 1, n, f) != n)
+    int rc = 0;
+    gen_init(&g, o->seed, o->lines);
+    while (rc == 0 && (n = gen_fill(&g, buf, sizeof buf)) > 0) {
+        for (size_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, n - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                complain("writing %s: %s", to_stdout ? "the output" : o->generate,
+                         strerror(w < 0 ? errno : EIO));
+                rc = 1;
+                break;
+            }
+            off += (size_t)w;
+        }
+    }
+    if (!to_stdout && close(fd) != 0 && rc == 0) {
+        complain("writing %s: %s", o->generate, strerror(errno));
+        rc = 1;
+    }
+    return rc;
+}
+
+static void feed_sample(app *a, const options *o)
+{
+    static char buf[1 << 20];
+    gen_state g;
+    size_t n;
+    gen_init(&g, o->seed, o->sample);
+    start_input(a, "sample");
+    a->st.generated = 1;
+    a->st.seed = o->seed;
+    a->total_bytes = 0;
+    while ((n = gen_fill(&g, buf, sizeof buf)) > 0) {
+        if (on_lines(a, buf, n) < 0)
             break;
-    if (ferror(f) || (f != stdout ? fclose(f) : fflush(f)) != 0) {
-        fprintf(stderr, "logstats: writing %s: %s\n", path, strerror(errno));
+        show_progress(a, false);
+    }
+}
+
+/* Opens one input; NULL name or "-" is standard input. Returns the fd, or
+ * -1 after saying why (a directory is refused here: read(2) would say so
+ * only on some systems). */
+static int open_input(const char *name, uint64_t *size)
+{
+    int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        complain("%s: %s (skipped)", name, strerror(errno));
+        if (fd > 0)
+            close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        complain("%s: %s (skipped)", name, strerror(EISDIR));
+        if (fd > 0)
+            close(fd);
+        return -1;
+    }
+    *size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    return fd;
+}
+
+/* Reads every input; returns the number of inputs skipped or cut short. */
+static size_t feed_files(app *a, const options *o, size_t *readable)
+{
+    size_t bad = 0;
+    input_sink sink = {on_lines, on_progress, a};
+    for (size_t i = 0; i < o->nfiles; i++) {
+        struct stat st;
+        if (strcmp(o->files[i], "-") && stat(o->files[i], &st) == 0 && S_ISREG(st.st_mode))
+            a->total_bytes += (uint64_t)st.st_size;
+    }
+    for (size_t i = 0; i < o->nfiles; i++) {
+        const char *name = o->files[i];
+        uint64_t size = 0;
+        int fd = open_input(name, &size);
+        if (fd < 0) {
+            bad++;
+            continue;
+        }
+        start_input(a, strcmp(name, "-") ? name : "stdin");
+        int r = input_read_fd(name, fd, &sink);
+        if (fd > 0)
+            close(fd);
+        if (r != INPUT_SKIPPED)
+            ++*readable;
+        if (r == INPUT_STOPPED)
+            return bad + 1;
+        if (r != INPUT_OK)
+            bad++;
+    }
+    return bad;
+}
+
+static void free_app(app *a)
+{
+    cogen_pipe_free(a->p);
+    stats_free(&a->st);
+    free(a->recs);
+    free(a->rec_ptrs);
+}
+
+static int print_report(const app *a, bool json)
+{
+    outbuf ob;
+    FILE *f = out_begin(&ob);
+    if (!f)
+        return -1;
+    if (json)
+        stats_json(&a->st, f);
+    else
+        stats_text(&a->st, f);
+    return out_end(&ob);
+}
+
+static int run(const options *o)
+{
+    static app a;
+    stats_init(&a.st);
+    a.st.top = (size_t)o->top;
+    a.st.utc = o->utc;
+    a.batch = (size_t)o->batch;
+    a.progress = isatty(2) && !o->follow;
+    a.started_ms = now_ms();
+    a.shown_ms = 0; /* the first chunk shows the line at once */
+    if (o->grep) {
+        a.st.grep = o->grep;
+        a.st.grep_len = strlen(o->grep);
+    }
+    if (build_pipeline(&a) < 0) {
+        complain("cannot build the pipeline: %s%s", strerror(errno), "");
+        free_app(&a);
         return 1;
     }
-    return 0;
+    size_t bad = 0, readable = 0;
+    if (o->have_sample) {
+        feed_sample(&a, o);
+        readable = 1;
+    } else if (o->follow) {
+        follow_opts fo = {100, (long long)o->idle * 1000, &stop_flag, 0, NULL};
+        input_sink sink = {on_lines, NULL, &a};
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        start_input(&a, o->files[0]);
+        int r = input_follow(o->files[0], &sink, &fo);
+        readable = r != INPUT_SKIPPED;
+        bad = r != INPUT_OK;
+    } else {
+        bad = feed_files(&a, o, &readable);
+    }
+    int status = bad ? 1 : 0;
+    if (cogen_close(a.head) != 0 || cogen_pipe_error(a.p)->code != 0) {
+        const cogen_err *e = cogen_pipe_error(a.p);
+        if (e->code == 0)
+            e = cogen_last_error(a.head);
+        complain("error in the pipeline, stage '%s': %s", e->where, e->msg);
+        status = 1;
+    }
+    if (a.progress && a.st.lines)
+        fprintf(stderr, "\r%70s\r", "");
+    if (readable == 0) {
+        free_app(&a);
+        return 1; /* every input was skipped: each said why; no report */
+    }
+    if (a.st.lines > 0 && a.st.parsed == 0) {
+        fprintf(stderr,
+                "logstats: no line is in a log format logstats reads (%llu lines); the first:\n",
+                (unsigned long long)a.st.lines);
+        stats_print_rejects(&a.st, stderr);
+        free_app(&a);
+        return 1;
+    }
+    if (print_report(&a, o->json) < 0)
+        status = 1;
+    if (bad)
+        fprintf(stderr,
+                "logstats: %zu input%s skipped or cut short (see above): the report leaves "
+                "%s out\n",
+                bad, bad == 1 ? "" : "s", bad == 1 ? "it" : "them");
+    free_app(&a);
+    return status;
 }
 
 int main(int argc, char **argv)
 {
-    bool json = false, follow = false;
-    const char *grep = NULL, *generate = NULL;
-    unsigned long long batch = DEFAULT_BATCH, lines = DEFAULT_LINES, seed = 1, idle = 0;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    size_t nfiles = 0;
-    if (!files)
-        return 1;
-
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *val = NULL;
-        char name[32];
-        if (strcmp(arg, "--") == 0) {
-            while (++i < argc)
-                files[nfiles++] = argv[i];
-            break;
-        }
-        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-            files[nfiles++] = arg;
-            continue;
-        }
-        const char *eq = strchr(arg, '=');
-        size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (nl >= sizeof name) {
-            fprintf(stderr, "logstats: unknown option %s\n", arg);
-            return 2;
-        }
-        memcpy(name, arg, nl);
-        name[nl] = '\0';
-        bool takes = !strcmp(name, "--grep") || !strcmp(name, "--generate") ||
-                     !strcmp(name, "--lines") || !strcmp(name, "--seed") ||
-                     !strcmp(name, "--batch") || !strcmp(name, "--idle");
-        if (takes) {
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else {
-                fprintf(stderr, "logstats: %s needs a value\n", name);
-                return 2;
-            }
-        } else if (eq) {
-            fprintf(stderr, "logstats: %s takes no value\n", name);
-            return 2;
-        }
-        if (!strcmp(name, "--json"))
-            json = true;
-        else if (!strcmp(name, "--follow"))
-            follow = true;
-        else if (!strcmp(name, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(name, "--grep"))
-            grep = val;
-        else if (!strcmp(name, "--generate"))
-            generate = val;
-        else if ((!strcmp(name, "--lines") && parse_count(name, val, &lines)) ||
-                 (!strcmp(name, "--seed") && parse_count(name, val, &seed)) ||
-                 (!strcmp(name, "--batch") && parse_count(name, val, &batch)) ||
-                 (!strcmp(name, "--idle") && parse_count(name, val, &idle)))
-            return 2;
-        else if (!takes) {
-            fprintf(stderr, "logstats: unknown option %s\n", arg);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (generate) {
-        int rc = write_sample(generate, lines, seed);
-        free(files);
-        return rc;
-    }
-    if (follow && nfiles != 1) {
-        fprintf(stderr, "logstats: --follow needs exactly one FILE\n");
-        return 2;
-    }
-    if (batch > 1u << 20) {
-        fprintf(stderr, "logstats: --batch is at most %u\n", 1u << 20);
-        return 2;
-    }
-
-    /* ---- the pipeline */
-    static app a;
-    stats_init(&a.st);
-    a.batch = (size_t)batch;
-    a.progress = isatty(2) && !follow;
-    a.next_progress = PROGRESS_EVERY;
-    if (grep) {
-        a.st.grep = grep;
-        a.st.grep_len = strlen(grep);
-    }
-    if (a.batch) {
-        a.recs = malloc(a.batch * sizeof *a.recs);
-        a.rec_ptrs = malloc(a.batch * sizeof *a.rec_ptrs);
-        if (!a.recs || !a.rec_ptrs) {
-            perror("logstats");
-            return 1;
-        }
-        a.out.items = a.rec_ptrs;
-    }
-    aggctx ctx[5] = {
-        {&a, agg_status}, {&a, agg_client}, {&a, agg_hour}, {&a, agg_404}, {&a, agg_grep_rec}};
-    const char *names[5] = {"status", "clients", "hours", "top404", "grep"};
-    cogen_pipe *p = cogen_pipe_new();
-    cogen *aggs[5];
-    size_t naggs = grep ? 5 : 4;
-    for (size_t i = 0; p && i < naggs; i++)
-        if (!(aggs[i] = cogen_pipe_sink(p, names[i], agg_sink, NULL, &ctx[i]))) {
-            perror("logstats");
-            return 1;
-        }
-    cogen *bc = p ? cogen_pipe_broadcast(p, "broadcast", aggs, naggs) : NULL;
-    cogen *head = bc ? cogen_pipe_map(p, "parse", parse_stage, &a, bc) : NULL;
-    if (!head) {
-        perror("logstats");
+    options o = {0};
+    o.files = calloc((size_t)argc + 1, sizeof *o.files);
+    if (!o.files) {
+        complain("out of memory%s%s", "", "");
         return 1;
     }
-
-    cogen_source_opts o = {0};
-    o.batch = a.batch;
-    o.flags = COGEN_SRC_KEEP_OPEN;
-    int status = 0;
-    if (nfiles == 0) {
-        /* The generated sample, a chunk at a time. */
-        static char buf[1 << 20];
-        gen_state g;
-        size_t n;
-        gen_init(&g, seed, lines);
-        o.name = "sample";
-        while ((n = gen_fill(&g, buf, sizeof buf)) > 0)
-            if (cogen_pipe_feed_mem(p, buf, n, head, &o) < 0)
-                break;
+    int rc;
+    if (parse_options(&o, argc, argv) < 0)
+        rc = 2;
+    else if (o.help)
+        rc = write_stdout(usage_text, sizeof usage_text - 1) < 0;
+    else if (o.version) {
+        static const char v[] = "logstats " LOGSTATS_VERSION " (cogen)\n";
+        rc = write_stdout(v, sizeof v - 1) < 0;
+    } else if (o.generate)
+        rc = write_sample(&o);
+    else if (o.have_sample && o.nfiles) {
+        complain("--sample crunches a generated log: give no FILE with it%s%s", "", "");
+        rc = 2;
+    } else if (o.follow && (o.nfiles != 1 || !strcmp(o.files[0], "-"))) {
+        complain("--follow needs exactly one FILE (not standard input)%s%s", "", "");
+        rc = 2;
+    } else if (!o.nfiles && !o.have_sample && isatty(0)) {
+        complain("no input: give a FILE, pipe a log into standard input, or use --sample N for "
+                 "a generated one%s%s",
+                 "", "");
+        rc = 2;
     } else {
-        if (follow) {
-            o.flags |= COGEN_SRC_FOLLOW;
-            o.idle_ms = (int)(idle > 86400 ? 86400000 : idle * 1000);
-            o.stop = &stop_flag;
-            signal(SIGINT, on_signal);
-            signal(SIGTERM, on_signal);
-        }
-        for (size_t i = 0; i < nfiles && cogen_pipe_error(p)->code == 0; i++) {
-            int fd = strcmp(files[i], "-") ? open(files[i], O_RDONLY) : 0;
-            if (fd < 0) {
-                fprintf(stderr, "logstats: %s: %s\n", files[i], strerror(errno));
-                status = 1;
-                continue;
-            }
-            o.name = files[i];
-            (void)cogen_pipe_feed_fd(p, fd, head, &o);
-            if (fd != 0)
-                close(fd);
-        }
+        if (!o.nfiles && !o.have_sample)
+            o.files[o.nfiles++] = "-";
+        rc = run(&o);
     }
-    if (cogen_close(head) != 0 || cogen_pipe_error(p)->code != 0) {
-        const cogen_err *e = cogen_pipe_error(p);
-        if (e->code == 0)
-            e = cogen_last_error(head);
-        fprintf(stderr, "logstats: error in '%s': %s\n", e->where, e->msg);
-        status = 1;
-    }
-    if (a.progress && a.st.lines >= PROGRESS_EVERY)
-        fprintf(stderr, "\r%40s\r", "");
-    if (json)
-        stats_json(&a.st, stdout);
-    else
-        stats_text(&a.st, stdout);
-    if (fflush(stdout) != 0)
-        status = 1;
-    cogen_pipe_free(p);
-    stats_free(&a.st);
-    free(a.recs);
-    free(a.rec_ptrs);
-    free(files);
-    return status;
+    free(o.files);
+    return rc;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "stats.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,48 @@ static void smap_free(smap *m)
 void stats_init(stats *st)
 {
     memset(st, 0, sizeof *st);
+    st->top = 10;
+}
+
+static void smap_merge(smap *into, const smap *from)
+{
+    for (size_t i = 0; i < from->cap; i++) {
+        const smap_ent *e = &from->v[i];
+        if (!e->key)
+            continue;
+        smap_ent *t = smap_get(into, e->key, e->len);
+        t->a += e->a;
+        t->b += e->b;
+    }
+}
+
+void stats_merge(stats *into, const stats *from)
+{
+    into->lines += from->lines;
+    into->parsed += from->parsed;
+    into->malformed += from->malformed;
+    for (size_t s = 0; s < 1000; s++) {
+        into->status_req[s] += from->status_req[s];
+        into->status_bytes[s] += from->status_bytes[s];
+    }
+    smap_merge(&into->clients, &from->clients);
+    smap_merge(&into->hours, &from->hours);
+    smap_merge(&into->nf, &from->nf);
+    into->last_hour_ent = NULL; /* the table may have moved */
+    into->grep_lines += from->grep_lines;
+    for (size_t i = 0; i < from->nrejects && into->nrejects < STATS_REJECTS; i++)
+        into->rejects[into->nrejects++] = from->rejects[i];
+}
+
+void stats_reject(stats *st, const char *file, uint64_t line, const char *s, size_t n)
+{
+    if (st->nrejects >= STATS_REJECTS)
+        return;
+    struct stats_reject *r = &st->rejects[st->nrejects++];
+    r->file = file;
+    r->line = line;
+    r->len = n < STATS_REJECT_TEXT ? n : STATS_REJECT_TEXT;
+    memcpy(r->text, s, r->len);
 }
 
 void stats_free(stats *st)
@@ -109,9 +152,10 @@ void agg_hour(stats *st, const log_rec *r)
 {
     /* Logs are mostly in time order: remember the last hour's counter. The
      * table only grows in smap_get, which replaces the pointer. */
-    if (!st->last_hour_ent || st->last_hour != r->hour) {
-        st->last_hour_ent = smap_get(&st->hours, (const char *)&r->hour, sizeof r->hour);
-        st->last_hour = r->hour;
+    uint32_t hour = st->utc ? log_utc_hour(r) : r->hour;
+    if (!st->last_hour_ent || st->last_hour != hour) {
+        st->last_hour_ent = smap_get(&st->hours, (const char *)&hour, sizeof hour);
+        st->last_hour = hour;
     }
     st->last_hour_ent->a++;
 }
@@ -168,32 +212,103 @@ static smap_ent **sorted(const smap *m, int (*cmp)(const void *, const void *))
     return v;
 }
 
-/* A JSON string the way Python's json.dumps writes bytes decoded as
- * Latin-1: printable ASCII as is, the rest escaped. */
-static void json_str(FILE *f, const char *s, size_t n)
+size_t utf8_seq(const unsigned char *s, size_t n)
 {
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A JSON string: valid UTF-8 as is, control characters as \u00XX, bytes
+ * that are not UTF-8 as the text \xHH. */
+static void json_str(FILE *f, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
     putc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t k;
         switch (c) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
         default:
-            if (c < 0x20 || c > 0x7e)
+            if (c < 0x20 || c == 0x7f) {
                 fprintf(f, "\\u%04x", c);
-            else
-                putc(c, f);
+            } else if ((k = utf8_seq(s + i, n - i)) == 0) {
+                fprintf(f, "\\\\x%02x", c);
+            } else {
+                fwrite(s + i, 1, k, f);
+                i += k;
+                continue;
+            }
         }
+        i++;
     }
     putc('"', f);
 }
 
-#define TOP 10
+/* Text for a terminal: printable UTF-8 as is; C0 and C1 controls, DEL and
+ * bytes that are not UTF-8 as \xHH, so that a log line cannot move the
+ * cursor, set the title or clear the screen. Pads with spaces to `width`
+ * characters (0: no padding); cuts nothing. */
+static void text_str(FILE *f, const char *str, size_t n, size_t width)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t shown = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        bool c1 = k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0;
+        if (k == 0 || c1 || s[i] < 0x20 || s[i] == 0x7f) {
+            fprintf(f, "\\x%02x", s[i]);
+            shown += 4;
+            i++;
+            continue;
+        }
+        fwrite(s + i, 1, k, f);
+        shown++;
+        i += k;
+    }
+    for (; shown < width; shown++)
+        putc(' ', f);
+}
+
+void stats_print_rejects(const stats *st, FILE *f)
+{
+    for (size_t i = 0; i < st->nrejects; i++) {
+        const struct stats_reject *r = &st->rejects[i];
+        fputs("  ", f);
+        text_str(f, r->file, strlen(r->file), 0);
+        fprintf(f, ":%llu: ", (unsigned long long)r->line);
+        text_str(f, r->text, r->len, 0);
+        fputc('\n', f);
+    }
+}
+
+#define TOP st->top
 
 void stats_json(const stats *st, FILE *f)
 {
@@ -236,6 +351,8 @@ void stats_json(const stats *st, FILE *f)
     }
     free(v);
     fputc(']', f);
+    if (st->generated)
+        fprintf(f, ", \"generated\": true, \"seed\": %llu", (unsigned long long)st->seed);
     if (st->grep) {
         fputs(", \"grep\": {\"pattern\": ", f);
         json_str(f, st->grep, st->grep_len);
@@ -259,6 +376,9 @@ static void human_bytes(char *buf, size_t cap, uint64_t b)
 void stats_text(const stats *st, FILE *f)
 {
     char hb[32];
+    if (st->generated)
+        fprintf(f, "logstats: a generated sample log (seed %llu), not a real one\n",
+                (unsigned long long)st->seed);
     fprintf(f, "logstats: %llu lines, %llu parsed, %llu malformed\n\n",
             (unsigned long long)st->lines, (unsigned long long)st->parsed,
             (unsigned long long)st->malformed);
@@ -272,8 +392,9 @@ void stats_text(const stats *st, FILE *f)
     smap_ent **v = sorted(&st->clients, by_a_desc_key_asc);
     for (size_t i = 0; i < st->clients.n && i < TOP; i++) {
         human_bytes(hb, sizeof hb, v[i]->a);
-        fprintf(f, "  %2zu. %-40.*s %12s  %8llu requests\n", i + 1, (int)v[i]->len, v[i]->key, hb,
-                (unsigned long long)v[i]->b);
+        fprintf(f, "  %2zu. ", i + 1);
+        text_str(f, v[i]->key, v[i]->len, 40);
+        fprintf(f, " %12s  %8llu requests\n", hb, (unsigned long long)v[i]->b);
     }
     free(v);
     fprintf(f, "\nRequests per hour\n");
@@ -294,13 +415,22 @@ void stats_text(const stats *st, FILE *f)
     free(v);
     fprintf(f, "\nTop 404 paths\n");
     v = sorted(&st->nf, by_a_desc_key_asc);
-    for (size_t i = 0; i < st->nf.n && i < TOP; i++)
-        fprintf(f, "  %2zu. %8llu  %.*s\n", i + 1, (unsigned long long)v[i]->a, (int)v[i]->len,
-                v[i]->key);
+    for (size_t i = 0; i < st->nf.n && i < TOP; i++) {
+        fprintf(f, "  %2zu. %8llu  ", i + 1, (unsigned long long)v[i]->a);
+        text_str(f, v[i]->key, v[i]->len, 0);
+        fputc('\n', f);
+    }
     if (st->nf.n == 0)
         fprintf(f, "  (none)\n");
     free(v);
-    if (st->grep)
-        fprintf(f, "\nLines containing \"%.*s\": %llu\n", (int)st->grep_len, st->grep,
-                (unsigned long long)st->grep_lines);
+    if (st->grep) {
+        fputs("\nLines containing \"", f);
+        text_str(f, st->grep, st->grep_len, 0);
+        fprintf(f, "\": %llu\n", (unsigned long long)st->grep_lines);
+    }
+    if (st->malformed) {
+        fprintf(f, "\nRejected lines (the first %zu of %llu)\n", st->nrejects,
+                (unsigned long long)st->malformed);
+        stats_print_rejects(st, f);
+    }
 }

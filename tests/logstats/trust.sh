@@ -1,0 +1,195 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# logstats as a user (and a hostile user) runs it: one case per call.
+# Usage: trust.sh LOGSTATS DATADIR CASE   (run in a scratch directory)
+# Each case exits 0 when logstats behaves, non-zero with a reason otherwise.
+set -u
+prog=$1
+data=$2
+case_name=$3
+work=$(pwd)/trust.$case_name
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+basic=$data/basic.log
+
+fail() { echo "FAIL: $*"; for f in out err; do [ -f $f ] && { echo "--- $f"; cat $f; }; done; exit 1; }
+run() { "$prog" "$@" >out 2>err; echo $? >rc; }
+rc() { cat rc; }
+# An error: status non-zero, nothing on stdout, one "logstats: " line on stderr.
+expect_error() {
+  [ "$(rc)" -ne 0 ] || fail "status 0 for an error"
+  [ ! -s out ] || fail "stdout not empty on error"
+  [ "$(wc -l <err)" -ge 1 ] || fail "no message on stderr"
+  head -n1 err | grep -q '^logstats: ' || fail "message not in the 'logstats: ...' format"
+}
+
+case $case_name in
+stdin_redirect)
+  "$prog" --json <"$basic" >out 2>err || fail "status $?"
+  grep -q '^{"lines": 14, "parsed": 6,' out || fail "stdin not read as the log"
+  ;;
+stdin_pipe)
+  cat "$basic" | "$prog" --json >out 2>err || fail "status $?"
+  grep -q '^{"lines": 14, "parsed": 6,' out || fail "piped stdin not read as the log"
+  ;;
+empty_stdin)
+  "$prog" --json </dev/null >out 2>err || fail "status $?"
+  grep -q '^{"lines": 0, "parsed": 0,' out || fail "empty stdin not read as an empty log"
+  ;;
+sample_says_generated)
+  run --sample 2000
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q 'generated sample' out || fail "report does not say the log is generated"
+  grep -q '2000 lines' out || fail "not 2000 lines"
+  run --json --sample 2000
+  grep -q '"generated": true' out || fail "JSON does not say the log is generated"
+  ;;
+main_job_says_sample)
+  bash "$data/../../../tools/run-main-job.sh" "$(dirname "$(dirname "$(dirname "$prog")")")" --sample 3000 >out 2>err ||
+    fail "make run's script failed"
+  grep -q 'generated sample' out || fail "make run does not say the log is generated"
+  grep -q 'your own log' out || fail "make run does not tell how to crunch your own log"
+  ;;
+help)
+  for h in -h --help; do
+    run $h
+    [ "$(rc)" -eq 0 ] || fail "$h: status $(rc)"
+    grep -q '^usage: logstats' out || fail "$h: no usage on stdout"
+    [ ! -s err ] || fail "$h: stderr not empty"
+  done
+  ;;
+version)
+  run --version
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -Eq '^logstats [0-9]+\.[0-9]+' out || fail "no version"
+  ;;
+unknown_option)
+  run --frobnicate "$basic"; expect_error
+  run -x "$basic"; expect_error
+  ;;
+missing_value)
+  run --grep; expect_error
+  ;;
+missing_file)
+  run /nonexistent/access.log; expect_error
+  grep -q '/nonexistent/access.log' err || fail "file not named"
+  ;;
+directory)
+  mkdir adir
+  run adir; expect_error
+  grep -q 'adir' err || fail "directory not named"
+  ;;
+skipped_file_named)
+  mkdir adir
+  cp "$basic" a.log; cp "$basic" b.log
+  run --json a.log adir b.log
+  [ "$(rc)" -ne 0 ] || fail "status 0 although adir was skipped"
+  grep -q '^{"lines": 28, "parsed": 12,' out || fail "files after the directory dropped"
+  grep -q 'adir' err || fail "skipped directory not named"
+  grep -q 'skipped' err || fail "not said that a file was skipped"
+  ;;
+write_full)
+  "$prog" "$basic" >/dev/full 2>err; r=$?
+  [ $r -ne 0 ] || fail "status 0 writing to /dev/full"
+  grep -q '^logstats: .*No space left on device' err || fail "write error not reported"
+  ;;
+help_write_full)
+  "$prog" --help >/dev/full 2>err; r=$?
+  [ $r -ne 0 ] || fail "--help > /dev/full: status 0"
+  grep -q '^logstats: ' err || fail "write error not reported"
+  ;;
+write_epipe)
+  # SIGPIPE ignored (as under many daemons): the write fails with EPIPE.
+  (trap '' PIPE; { sleep 0.3; "$prog" --sample 50000 2>err; echo $? >rc; } | true)
+  [ "$(rc)" -ne 0 ] || fail "status 0 writing to a closed pipe"
+  grep -q '^logstats: .*Broken pipe' err || fail "EPIPE not reported"
+  ;;
+no_parse)
+  printf '\037\213\010\000garbage\nnot a log line\n\001\002\n' >bin.log
+  run bin.log
+  [ "$(rc)" -ne 0 ] || fail "status 0 when nothing parsed"
+  grep -q 'bin.log:1:' err || fail "rejected line 1 not shown with its number"
+  grep -q 'bin.log:2: not a log line' err || fail "rejected line 2 not shown"
+  ;;
+some_parse_rejects_listed)
+  run "$basic"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc) although lines parsed"
+  grep -q 'basic.log:6:' out || fail "first rejected line not listed with its number"
+  ;;
+numbers)
+  run --generate x.log --lines " -5"; expect_error
+  [ ! -e x.log ] || fail "--lines \" -5\" accepted"
+  for v in " -5" "-5" "5x" "" "99999999999999999999999" "0x10"; do
+    run --sample "$v"; expect_error
+  done
+  run --top 0 "$basic"; expect_error
+  run --follow --idle -1 "$basic"; expect_error
+  ;;
+text_escapes)
+  printf '1.2.3.4 - - [24/Nov/2026:13:05:01 +0000] "GET /\033]0;pwned\007\033[2J HTTP/1.1" 404 5\n' >esc.log
+  printf '1.2.3.4 - - [24/Nov/2026:13:05:01 +0000] "GET /\302\233x HTTP/1.1" 404 5\n' >>esc.log
+  run esc.log
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  if tr -d '\n' <out | LC_ALL=C grep -q "$(printf '[\001-\037\177]')"; then fail "raw control byte in the text report"; fi
+  if LC_ALL=C grep -q "$(printf '\302\233')" out; then fail "raw C1 control in the text report"; fi
+  grep -q '/\\x1b\]0;pwned' out || fail "ESC not shown escaped"
+  ;;
+json_utf8)
+  printf '1.2.3.4 - - [24/Nov/2026:13:05:01 +0000] "GET /\303\251t\303\251 HTTP/1.1" 404 5\n' >u.log
+  printf '1.2.3.4 - - [24/Nov/2026:13:05:01 +0000] "GET /bad\377\300 HTTP/1.1" 404 5\n' >>u.log
+  run --json u.log
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q "\"/$(printf '\303\251t\303\251')\"" out || fail "UTF-8 not kept in JSON"
+  iconv -f UTF-8 -t UTF-8 out >/dev/null 2>&1 || fail "JSON is not valid UTF-8"
+  if command -v python3 >/dev/null; then
+    python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' out || fail "not valid JSON"
+  fi
+  ;;
+follow_truncate)
+  l='10.0.0.1 - - [24/Nov/2026:13:05:00 +0000] "GET /a HTTP/1.1" 200 10'
+  printf '%s\n%s\n%s\n' "$l" "$l" "$l" >f.log
+  "$prog" --json --follow --idle 2 f.log >out 2>err &
+  pid=$!
+  sleep 0.6
+  : >f.log                                  # copytruncate
+  printf '%s\n%s\n' "$l" "$l" >>f.log
+  wait $pid || fail "status $?"
+  grep -q '^{"lines": 5, "parsed": 5,' out || fail "lines after truncation lost or counted twice"
+  grep -q 'truncated' err || fail "truncation not reported"
+  ;;
+follow_rename)
+  l='10.0.0.1 - - [24/Nov/2026:13:05:00 +0000] "GET /a HTTP/1.1" 200 10'
+  printf '%s\n%s\n%s\n' "$l" "$l" "$l" >f.log
+  "$prog" --json --follow --idle 2 f.log >out 2>err &
+  pid=$!
+  sleep 0.6
+  mv f.log f.log.1                          # rename rotation
+  printf '%s\n' "$l" >>f.log.1             # the server still writes the old file
+  sleep 0.3
+  printf '%s\n%s\n' "$l" "$l" >f.log      # then reopens the path
+  sleep 0.5
+  printf '%s\n' "$l" >>f.log
+  wait $pid || fail "status $?"
+  grep -q '^{"lines": 7, "parsed": 7,' out || fail "rotation: lines lost or counted twice"
+  ;;
+formats)
+  # Apache common, "-" 408, %D, fractional seconds, vhost_combined, nginx
+  # with "$http_x_forwarded_for" $request_time: every line is a request.
+  run --json "$data/../../logstats/data/formats.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 8, "parsed": 8, "malformed": 0,' out || fail "a format not read"
+  grep -q '"408": {"requests": 1, "bytes": 0}' out || fail "the 408 line not counted"
+  grep -q '{"client": "3.3.3.3", "bytes": 7, "requests": 1}' out || fail "vhost_combined client wrong"
+  ;;
+hours_as_logged)
+  run --json "$data/../../logstats/data/formats.log"
+  grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-24T23": 1, "2027-01-01T00": 1}' out ||
+    fail "hours not as logged"
+  ;;
+hours_utc)
+  run --json --utc "$data/../../logstats/data/formats.log"
+  grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-25T02": 1, "2026-12-31T23": 1}' out ||
+    fail "hours not in UTC"
+  ;;
+*) echo "unknown case $case_name"; exit 2 ;;
+esac
+exit 0
