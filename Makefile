@@ -3,7 +3,11 @@
 # needs first (tools/ci/deps.sh: apt-get when root, a clear message otherwise).
 #   make run        the main job
 #   make test       build and run the whole test suite (both engines)
-#   make bench      benchmarks against the peers (bench/run.sh)
+#   make bench      every benchmark against its peers, each writing its table
+#                   (bench/run.sh: the core; bench/pipeline/run.sh: the
+#                   pipeline vs a fused loop; bench/logtools/run.sh: logstats
+#                   vs GoAccess). One of them: make bench-core, bench-pipeline,
+#                   bench-logtools
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
@@ -16,7 +20,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench difftest sanitize valgrind aarch64 install clean
+.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools difftest sanitize valgrind aarch64 install clean
 
 all: build
 
@@ -35,8 +39,16 @@ run: build
 test: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
-bench: deps
+bench: bench-core bench-pipeline bench-logtools
+
+bench-core: deps
 	@bash bench/run.sh
+
+bench-pipeline: deps
+	@sh bench/pipeline/run.sh
+
+bench-logtools: deps
+	@sh bench/logtools/run.sh
 
 SEEDS ?= 0:100000
 difftest: build
