@@ -267,8 +267,12 @@ static int spawn(xstage *x)
         return e;
     }
     if (pid == 0) {
+        /* The child owns nothing of the stage: free its copy. */
+        cogen_stage_proc proc = x->proc;
         (void)close(sv[0]);
-        run_child(&x->proc, sv[1]);
+        free(x->buf);
+        free(x);
+        run_child(&proc, sv[1]);
     }
     (void)close(sv[1]);
     x->fd = sv[0];
