@@ -348,7 +348,9 @@ static long long feed_raw(const void *bytes, size_t len, cogen_err *e, int *item
     ssize_t got = read(sv[0], ans, sizeof ans);
     CHECK(got >= 5 + 13);
     CHECK_EQ_INT(ans[4], 'R');
-    CHECK_EQ_INT((int32_t)(ans[5] | ans[6] << 8 | ans[7] << 16 | (uint32_t)ans[8] << 24), e->code);
+    uint32_t code =
+        (uint32_t)ans[5] | (uint32_t)ans[6] << 8 | (uint32_t)ans[7] << 16 | (uint32_t)ans[8] << 24;
+    CHECK_EQ_INT((int32_t)code, e->code);
     cogen_free(c);
     close(sv[0]);
     close(sv[1]);
