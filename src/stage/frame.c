@@ -157,13 +157,17 @@ int cogen__stage_write_full(int fd, const void *buf, size_t n, int timeout_ms)
 
 /* ------------------------------------------------------- the child's side */
 
+/* The child reads through a buffer: a frame of a short line costs a
+ * fraction of a read instead of two. */
+#define FEED_BUF ((size_t)64 * 1024)
+
 typedef struct feeder {
     int fd;
     cogen *target;
     void *(*decode)(const void *, size_t, void *);
     void *ud;
-    unsigned char *buf;
-    size_t cap;
+    unsigned char *buf; /* bytes [at, end) read and not yet used */
+    size_t cap, at, end;
     unsigned long long items;
     cogen__errbuf *e;
 } feeder;
@@ -182,29 +186,60 @@ static bool fail_io(feeder *f)
     return false;
 }
 
-static bool read_payload(feeder *f, size_t len)
+/* Makes n bytes available at f->buf + f->at. Returns 1, 0 (end of stream
+ * with nothing buffered), -2 (end of stream inside), -1 (errno; ENOMEM
+ * when the buffer could not grow). */
+static int fill(feeder *f, size_t n)
 {
-    if (len > f->cap) {
-        unsigned char *b = cogen__realloc(f->buf, len);
+    if (f->cap < n || !f->buf) {
+        size_t cap = n > FEED_BUF ? n : FEED_BUF;
+        unsigned char *b = cogen__realloc(f->buf, cap);
         if (!b)
-            return fail(f, COGEN_ENOMEM, "out of memory for a frame");
+            return -1;
         f->buf = b;
-        f->cap = len;
+        f->cap = cap;
     }
-    int rc = cogen__stage_read_full(f->fd, f->buf, len, 0);
+    if (f->cap - f->at < n) {
+        memmove(f->buf, f->buf + f->at, f->end - f->at);
+        f->end -= f->at;
+        f->at = 0;
+    }
+    while (f->end - f->at < n) {
+        ssize_t r = cogen__inject(EIO) ? -1 : read(f->fd, f->buf + f->end, f->cap - f->end);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return f->end == f->at ? 0 : -2;
+        f->end += (size_t)r;
+    }
+    return 1;
+}
+
+/* fill, turning its failures into f->e. */
+static bool need(feeder *f, size_t n, const char *at_eof)
+{
+    int rc = fill(f, n);
     if (rc == 1)
         return true;
-    if (rc < 0 && rc != -2)
+    if (rc == -1 && errno == ENOMEM)
+        return fail(f, COGEN_ENOMEM, "out of memory for a frame");
+    if (rc == -1)
         return fail_io(f);
+    if (rc == 0)
+        return fail(f, COGEN_EIO, at_eof);
     return fail(f, COGEN_EFRAME, "stream ended inside a frame");
 }
 
 static bool deliver(feeder *f, size_t len)
 {
-    cogen_str line = {(const char *)f->buf, len};
+    const unsigned char *data = f->buf + f->at;
+    f->at += len;
+    cogen_str line = {(const char *)data, len};
     void *item = &line;
     if (f->decode) {
-        item = f->decode(f->buf, len, f->ud);
+        item = f->decode(data, len, f->ud);
         if (!item)
             return fail(f, COGEN_EINVAL, "could not decode a frame");
     }
@@ -222,15 +257,13 @@ static bool deliver(feeder *f, size_t len)
     return false;
 }
 
-/* Reads frames until 'E' (true) or a failure (false, f->e says why). */
-static bool read_stream(feeder *f)
+static bool check_header(feeder *f)
 {
-    unsigned char h[FRAME_HEADER], want[FRAME_HEADER];
-    int rc = cogen__stage_read_full(f->fd, h, sizeof h, 0);
-    if (rc < 0 && rc != -2)
-        return fail_io(f);
-    if (rc != 1)
-        return fail(f, COGEN_EIO, "stream ended before its header");
+    unsigned char want[FRAME_HEADER];
+    if (!need(f, FRAME_HEADER, "stream ended before its header"))
+        return false;
+    const unsigned char *h = f->buf + f->at;
+    f->at += FRAME_HEADER;
     cogen__frame_header(want);
     if (memcmp(h, want, 4) != 0)
         return fail(f, COGEN_EFRAME, "not a cogen frame stream (bad magic)");
@@ -239,18 +272,21 @@ static bool read_stream(feeder *f)
                           (unsigned)h[4]);
         return false;
     }
+    return true;
+}
+
+/* Reads frames until 'E' (true) or a failure (false, f->e says why). */
+static bool read_stream(feeder *f)
+{
+    if (!check_header(f))
+        return false;
     for (;;) {
-        unsigned char pre[FRAME_PREFIX];
-        rc = cogen__stage_read_full(f->fd, pre, sizeof pre, 0);
-        if (rc == 0)
-            return fail(f, COGEN_EIO, "stream ended without end of stream");
-        if (rc == -2)
-            return fail(f, COGEN_EFRAME, "stream ended inside a frame");
-        if (rc < 0)
-            return fail_io(f);
+        if (!need(f, FRAME_PREFIX, "stream ended without end of stream"))
+            return false;
         size_t len;
         int type;
-        cogen__frame_parse_prefix(pre, &len, &type);
+        cogen__frame_parse_prefix(f->buf + f->at, &len, &type);
+        f->at += FRAME_PREFIX;
         if (len > COGEN_FRAME_MAX)
             return fail(f, COGEN_EFRAME, "frame too long");
         if (type == FRAME_END)
@@ -260,7 +296,9 @@ static bool read_stream(feeder *f)
                               (unsigned)type);
             return false;
         }
-        if (!read_payload(f, len) || !deliver(f, len))
+        if (len > 0 && !need(f, len, "stream ended inside a frame"))
+            return false;
+        if (!deliver(f, len))
             return false;
     }
 }
@@ -269,7 +307,7 @@ long long cogen_stage_feed_frames(int fd, cogen *target,
                                   void *(*decode)(const void *data, size_t len, void *ud), void *ud,
                                   cogen_err *err)
 {
-    feeder f = {fd, target, decode, ud, NULL, 0, 0, &feed_err};
+    feeder f = {fd, target, decode, ud, NULL, 0, 0, 0, 0, &feed_err};
     cogen__errbuf_clear(&feed_err);
     if (fd < 0 || !target) {
         cogen__errbuf_set(&feed_err, COGEN_EINVAL, "feed_frames", "invalid argument");
