@@ -458,3 +458,54 @@ TEST(process_stage_walk_every_failure_point)
      * answer's reads */
     CHECK(k >= 6 && k < 200);
 }
+
+/* The child's reader: its buffer, its reads, the answer's write. */
+static outcome reader_everything(void)
+{
+    static const unsigned char good[] = {'C', 'G', 'S', 'T', 1, 0, 0,   0, 2, 0, 0, 0,  'D',
+                                         'h', 'i', 0,   0,   0, 0, 'D', 0, 0, 0, 0, 'E'};
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(write(sv[0], good, sizeof good) == (ssize_t)sizeof good);
+    shutdown(sv[0], SHUT_WR);
+    int items = 0;
+    cogen_opts o = {0, "count", COGEN_PRIMED};
+    cogen *c = cogen_new(count_body, &items, &o);
+    outcome out = RESULT_RIGHT;
+    if (!c) {
+        out = FAILED_CLEANLY;
+    } else {
+        cogen_err e;
+        long long n = cogen_stage_feed_frames(sv[1], c, NULL, NULL, &e);
+        if (n < 0) {
+            CHECK(e.code == COGEN_ENOMEM || e.code == COGEN_EIO);
+            out = FAILED_CLEANLY;
+        } else {
+            CHECK_EQ_INT(n, 2);
+            CHECK_EQ_INT(items, 2);
+        }
+        CHECK_EQ_INT(cogen_getstate(c), COGEN_CLOSED);
+    }
+    cogen_free(c);
+    close(sv[0]);
+    close(sv[1]);
+    return out;
+}
+
+TEST(frames_reader_walk_every_failure_point)
+{
+    long k;
+    for (k = 0; k < 100; k++) {
+        cogen__fail_after(k);
+        outcome o = reader_everything();
+        long failed = cogen__fail_count();
+        cogen__fail_after(-1);
+        if (failed == 0) {
+            CHECK(o == RESULT_RIGHT);
+            break;
+        }
+    }
+    /* the buffer, the first read, the answer's write (the target's stack
+     * comes from the warm cache) */
+    CHECK(k >= 3 && k < 100);
+}
