@@ -43,7 +43,10 @@
  *    first; items the stage had accepted but not yet handed over are
  *    dropped (released) then.
  *  - The stage ending any other way (an error thrown into it by its
- *    sender) still closes its target after the items already queued.
+ *    sender) still closes its target: the thread stage first delivers the
+ *    items already queued; the parallel stage drops the items in flight;
+ *    the process stage's child sees its stream end without 'E' and closes
+ *    its pipeline.
  *
  * Threads: the downstream pipeline runs on a worker thread, so it must
  * not share a cogen_pipe with the sender's side (a pipe belongs to one
