@@ -39,7 +39,10 @@
     XX(CORE, EINVAL,   -105, "invalid argument")                                                   \
     XX(CORE, ESTACK,   -106, "stack overflow")                                                     \
     XX(PIPE, EPIPE,    -200, "target has already ended")                                           \
-    XX(PIPE, EIO,      -201, "input/output error")
+    XX(PIPE, EIO,      -201, "input/output error")                                               \
+    XX(STAGE, ECHILD,  -400, "child process failed")                                               \
+    XX(STAGE, EFRAME,  -401, "malformed or unsupported frame")                                     \
+    XX(STAGE, ETIMEDOUT, -402, "timed out waiting for the child process")
 /* clang-format on */
 
 /* The first code of each layer's block (its codes go down from there). */
@@ -67,6 +70,13 @@
  *   COGEN_EPIPE     a pipeline stage sent to a target that had already ended
  *   COGEN_EIO       reading input or writing output failed (the message has
  *                   the system's reason)
+ *   COGEN_ECHILD    a process stage's child exited with a non-zero status,
+ *                   was killed by a signal or ended before answering the
+ *                   end of stream (the message says which)
+ *   COGEN_EFRAME    a process stage's stream held a malformed frame, an
+ *                   unknown type or version, or ended inside a frame
+ *   COGEN_ETIMEDOUT a process stage's child did not read or answer within
+ *                   the stage's timeout (it was killed and reaped)
  */
 enum cogen_errno { COGEN_ERRNO_MAP(COGEN__ERRNO_ENUM) };
 #undef COGEN__ERRNO_ENUM
