@@ -8,6 +8,7 @@
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
 #   make aarch64    cross-build for AArch64, suite under qemu-aarch64
+#   make single     writes $(BUILD)/single/cogen.h, cogen as one header
 #   make install PREFIX=/usr/local
 #   make clean      removes every build directory the Makefile, CI and the
 #                   benchmarks create (build, build-*)
@@ -16,7 +17,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench difftest sanitize valgrind aarch64 install clean
+.PHONY: all deps configure build run test bench difftest sanitize valgrind aarch64 install clean single
 
 all: build
 
@@ -53,6 +54,9 @@ aarch64:
 
 install: build
 	@cmake --install $(BUILD)
+
+single:
+	@python3 tools/single/amalgamate.py --out $(BUILD)/single/cogen.h
 
 clean:
 	@rm -rf $(BUILD) build build-*
