@@ -106,7 +106,7 @@ typedef struct cogen_opts {
     unsigned flags;
 } cogen_opts;
 
-/** Flag: run the body to its first yield on creation (Beazley's @coroutine
+/** Flag: run the body to its first yield on creation (Beazley's `@coroutine`
  *  decorator). The value of that first yield is discarded. */
 #define COGEN_PRIMED 0x1u
 /** Flag: give this generator its own floating-point environment (x87
