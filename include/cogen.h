@@ -66,7 +66,8 @@ extern "C" {
 #define COGEN_VERSION_PATCH 0
 /** The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, for
  *  `#if COGEN_VERSION >= 100` tests. */
-#define COGEN_VERSION (COGEN_VERSION_MAJOR * 10000 + COGEN_VERSION_MINOR * 100 + COGEN_VERSION_PATCH)
+#define COGEN_VERSION                                                                              \
+    (COGEN_VERSION_MAJOR * 10000 + COGEN_VERSION_MINOR * 100 + COGEN_VERSION_PATCH)
 /** The version as a string, e.g. "0.1.0". */
 #define COGEN_VERSION_STRING "0.1.0"
 
