@@ -144,7 +144,7 @@ def live(args):
           "live: cogen bt nested ends at the stack's bottom", s.get("cogen bt nested"))
     check_chain(s.get("cogen bt outer", ""), "live")
     f = frames(s.get("cogen bt runner", ""))
-    check(f[:2] == ["gdb_stop_here", "runner_body"],
+    check(f[:2] == ["gdb_stop_here", "runner_body"] and f[-1].endswith("ctx_trampoline"),
           "live: cogen bt runner shows the running generator's frames", s.get("cogen bt runner"))
     check("not started" in s.get("cogen bt fresh", ""), "live: cogen bt fresh: not started")
     check("ended" in s.get("cogen bt done", ""), "live: cogen bt done: ended")

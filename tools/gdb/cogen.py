@@ -228,7 +228,8 @@ def running_frames(g, lay):
     frames = []
     f = gdb.newest_frame()
     while f is not None and len(frames) < 4096:
-        if g.owns(int(f.read_register(lay.sp_reg))):
+        # <=: the bottom frame (the trampoline) runs with sp at the block
+        if g.lo <= int(f.read_register(lay.sp_reg)) <= g.addr:
             frames.append(describe(f))
         elif frames:
             break
