@@ -12,6 +12,8 @@
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
 #   make aarch64    cross-build for AArch64, suite under qemu-aarch64
+#   make single     writes $(BUILD)/single/cogen.h, cogen as one header
+#   make docs       the API reference (Doxygen) in $(BUILD)/docs/html
 #   make install PREFIX=/usr/local
 #   make clean      removes every build directory the Makefile, CI and the
 #                   benchmarks create (build, build-*)
@@ -20,7 +22,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools difftest sanitize valgrind aarch64 install clean
+.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools difftest sanitize valgrind aarch64 install clean single docs
 
 all: build
 
@@ -65,6 +67,16 @@ aarch64:
 
 install: build
 	@cmake --install $(BUILD)
+
+single:
+	@python3 tools/single/amalgamate.py --out $(BUILD)/single/cogen.h
+
+docs:
+	@tools/ci/deps.sh doxygen
+	@mkdir -p $(BUILD)/docs
+	@COGEN_VERSION=$$(sed -n 's/.*COGEN_VERSION_STRING "\(.*\)"/\1/p' include/cogen.h) \
+	  COGEN_DOCS_OUT=$(BUILD)/docs doxygen docs/Doxyfile
+	@echo "docs: $(BUILD)/docs/html/index.html" 
 
 clean:
 	@rm -rf $(BUILD) build build-*

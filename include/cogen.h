@@ -46,15 +46,30 @@ extern "C" {
 #define COGEN_PRINTF(f, a)
 #endif
 
-#if defined(__cplusplus)
+/* "Does not return", spelt so that it is accepted first in a declaration
+ * by C99 (-pedantic), C11 and later, and C++ (g++ and clang++ refuse a
+ * [[noreturn]] placed after another attribute). */
+#if defined(__GNUC__)
+#define COGEN_NORETURN __attribute__((noreturn))
+#elif defined(__cplusplus)
 #define COGEN_NORETURN [[noreturn]]
-#else
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define COGEN_NORETURN _Noreturn
+#else
+#define COGEN_NORETURN
 #endif
 
+/** The version of the headers: major.minor.patch. Releases with the same
+ *  major and minor are ABI compatible; a new minor may add to the API. */
 #define COGEN_VERSION_MAJOR 0
 #define COGEN_VERSION_MINOR 1
 #define COGEN_VERSION_PATCH 0
+/** The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, for
+ *  `#if COGEN_VERSION >= 100` tests. */
+#define COGEN_VERSION                                                                              \
+    (COGEN_VERSION_MAJOR * 10000 + COGEN_VERSION_MINOR * 100 + COGEN_VERSION_PATCH)
+/** The version as a string, e.g. "0.1.0". */
+#define COGEN_VERSION_STRING "0.1.0"
 
 /** A generator-coroutine. Opaque; created by cogen_new, freed by cogen_free. */
 typedef struct cogen cogen;
@@ -92,7 +107,7 @@ typedef struct cogen_opts {
     unsigned flags;
 } cogen_opts;
 
-/** Flag: run the body to its first yield on creation (Beazley's @coroutine
+/** Flag: run the body to its first yield on creation (Beazley's `@coroutine`
  *  decorator). The value of that first yield is discarded. */
 #define COGEN_PRIMED 0x1u
 /** Flag: give this generator its own floating-point environment (x87
@@ -265,17 +280,17 @@ COGEN_API int cogen_yield(cogen *self, void *value, void **received);
  * turned into COGEN_EINVAL. Called outside self's body: aborts with a
  * diagnostic (it cannot return).
  */
-COGEN_API COGEN_NORETURN void cogen_raise(cogen *self, int code, const char *fmt, ...)
+COGEN_NORETURN COGEN_API void cogen_raise(cogen *self, int code, const char *fmt, ...)
     COGEN_PRINTF(3, 4);
 
 /** Ends self's body with its last error (cogen_last_error(self)) as is,
  *  keeping its `where`: the way to pass on a thrown error or one returned
  *  by cogen_yield_from. Same rules as cogen_raise. */
-COGEN_API COGEN_NORETURN void cogen_reraise(cogen *self);
+COGEN_NORETURN COGEN_API void cogen_reraise(cogen *self);
 
 /** Ends self's body as if its function returned `value`; callable from any
  *  function the body calls. Same rules as cogen_raise. */
-COGEN_API COGEN_NORETURN void cogen_return(cogen *self, void *value);
+COGEN_NORETURN COGEN_API void cogen_return(cogen *self, void *value);
 
 /**
  * Registers fn(arg) to run when self's body ends, however it ends (return,
@@ -330,6 +345,17 @@ COGEN_API cogen_unraisable_fn cogen_set_unraisable_hook(cogen_unraisable_fn fn);
 
 /** A static description of a status or error code, e.g. "already executing". */
 COGEN_API const char *cogen_strerror(int code);
+
+/**
+ * The version of the library actually linked, as COGEN_VERSION computes it
+ * (MAJOR * 10000 + MINOR * 100 + PATCH). Compare it with COGEN_VERSION, the
+ * version of the headers compiled against, to catch a program run with an
+ * older shared library than it was built for.
+ */
+COGEN_API int cogen_version(void);
+
+/** The linked library's version as a static string, e.g. "0.1.0". */
+COGEN_API const char *cogen_version_string(void);
 
 #ifdef __cplusplus
 }

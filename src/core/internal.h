@@ -7,6 +7,7 @@
 #include "arch/context.h"
 #include "shared.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +40,33 @@ COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
  * (protocol.c; async-signal-safe: plain reads). */
 COGEN_HIDDEN const char *cogen__stack_owner_name(const cogen__stack *st);
 COGEN_HIDDEN size_t cogen__stack_owner_size(const cogen__stack *st);
+
+/* The mappings stacks are carved from (stack.c), listed newest first in
+ * cogen__chunks (debug.c), which the overflow handler and debuggers read. */
+typedef struct cogen__chunk {
+    char *base;
+    size_t len;
+    size_t slot_size; /* guard + usable stack; the control block is at the top */
+    struct cogen__chunk *next;
+} cogen__chunk;
+COGEN_HIDDEN extern _Atomic(cogen__chunk *) cogen__chunks;
+
+/* ---- layout description for debuggers (debug.c) ---- */
+
+/* Where a debugger finds what it shows in a control block (protocol.c
+ * fills it in, as struct cogen is private to it). Byte offsets. */
+typedef struct cogen__gen_layout {
+    unsigned long size, align;    /* sizeof(struct cogen); it is aligned down to align
+                                     below the top of its slot */
+    unsigned long ctx;            /* saved context (its first word: the stack pointer) */
+    unsigned long state, flags;   /* int, unsigned */
+    unsigned long fn, arg;        /* body function, its argument; fn is NULL in a free slot */
+    unsigned long delegate;       /* cogen *: the sub of a yield_from in progress */
+    unsigned long parent;         /* cogen *: the generator delegating to this one */
+    unsigned long stack_lo;       /* char *: lowest usable byte of its stack */
+    unsigned long name, name_cap; /* char[name_cap] */
+} cogen__gen_layout_t;
+COGEN_HIDDEN extern const cogen__gen_layout_t cogen__gen_layout;
 
 /* ---- stack overflow reporting (overflow.c) ---- */
 

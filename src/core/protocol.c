@@ -549,6 +549,7 @@ void cogen_free(cogen *g)
     if (g->defers != g->inline_defers)
         free(g->defers);
     cogen__san_free(&g->san);
+    g->fn = NULL;  /* marks the slot free, for debuggers (debug.c) */
     st = g->stack; /* g lives on that stack */
     cogen__stack_put(&st);
 }
@@ -855,3 +856,20 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     arrive(self);
     return delegation_result(self, result);
 }
+
+/* ------------------------------------------------ layout, for debuggers */
+
+const cogen__gen_layout_t cogen__gen_layout = {
+    .size = sizeof(cogen),
+    .align = 64,
+    .ctx = offsetof(cogen, ctx),
+    .state = offsetof(cogen, state),
+    .flags = offsetof(cogen, flags),
+    .fn = offsetof(cogen, fn),
+    .arg = offsetof(cogen, arg),
+    .delegate = offsetof(cogen, delegate),
+    .parent = offsetof(cogen, parent),
+    .stack_lo = offsetof(cogen, stack) + offsetof(cogen__stack, lo),
+    .name = offsetof(cogen, name),
+    .name_cap = sizeof(((cogen *)0)->name),
+};

@@ -51,12 +51,7 @@ enum {
 #define COGEN__WARM_STACKS 64u
 #define CHUNK_BYTES ((size_t)8 << 20)
 
-typedef struct chunk {
-    char *base;
-    size_t len;
-    size_t slot_size; /* guard page + usable stack */
-    struct chunk *next;
-} chunk;
+typedef cogen__chunk chunk;
 
 typedef struct free_slot {
     struct free_slot *next;
@@ -71,7 +66,6 @@ typedef struct size_class {
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_class classes[NCLASSES];
-static _Atomic(chunk *) chunks; /* every chunk, newest first; read lock-free */
 static atomic_int guard_by_mprotect;
 static atomic_int guard_checked; /* MADV_GUARD_INSTALL seen to work */
 
@@ -219,8 +213,8 @@ static chunk *new_chunk(unsigned cls)
     /* With transparent huge pages, touching one byte of a stack could
      * commit 2 MiB; stacks are touched sparsely, so opt out. */
     (void)madvise(c->base, c->len, MADV_NOHUGEPAGE);
-    c->next = atomic_load(&chunks);
-    while (!atomic_compare_exchange_weak(&chunks, &c->next, c))
+    c->next = atomic_load(&cogen__chunks);
+    while (!atomic_compare_exchange_weak(&cogen__chunks, &c->next, c))
         ;
     return c;
 }
@@ -339,7 +333,7 @@ void cogen__stack_put(const cogen__stack *s)
 bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
 {
     uintptr_t a = (uintptr_t)addr;
-    for (chunk *c = atomic_load(&chunks); c; c = c->next) {
+    for (chunk *c = atomic_load(&cogen__chunks); c; c = c->next) {
         uintptr_t base = (uintptr_t)c->base;
         if (a < base || a >= base + c->len)
             continue;

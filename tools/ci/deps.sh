@@ -4,7 +4,8 @@
 # benchmarks.
 #
 # Usage: tools/ci/deps.sh [--optional] [GROUP|PACKAGE]...
-#   build    what building and testing needs (always included)
+#   build    what building and testing needs (always included; gdb for the
+#            tests of the gdb extension)
 #   lint     clang-format, clang-tidy, clang
 #   valgrind valgrind
 #   install  pkg-config (the install check)
@@ -26,7 +27,7 @@ fi
 
 group() {
   case "$1" in
-    build) echo cmake ninja-build gcc make python3 ;;
+    build) echo cmake ninja-build gcc make python3 gdb ;;
     lint) echo clang clang-format clang-tidy ;;
     valgrind) echo valgrind ;;
     install) echo pkg-config ;;

@@ -1,40 +1,73 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs cogen into a scratch prefix and builds a consumer against it twice:
-# with pkg-config and with CMake's find_package(cogen).
+# Installs cogen into a scratch prefix, moves the installed tree elsewhere
+# (the package files must be relocatable) and builds a consumer against it:
+#   pkg-config cogen           linked with the shared library;
+#   pkg-config cogen-static    linked statically: must not need libcogen.so;
+#   find_package(cogen)        cogen::cogen and cogen::cogen_static, likewise.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tools/ci/deps.sh install
-prefix=$(mktemp -d)
-trap 'rm -rf "$prefix"' EXIT
-cmake -S . -B build-install -G Ninja -DCMAKE_INSTALL_PREFIX="$prefix" -DCOGEN_BUILD_TESTS=OFF >/dev/null
+tools/ci/deps.sh install binutils
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cmake -S . -B build-install -G Ninja -DCMAKE_INSTALL_PREFIX="$scratch/staged" -DCOGEN_BUILD_TESTS=OFF \
+  -DCOGEN_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build-install -j 2 >/dev/null
 cmake --install build-install >/dev/null
-mkdir -p "$prefix/consumer"
-cat > "$prefix/consumer/main.c" <<'C'
+# Relocated: nothing may still point at the prefix it was installed to.
+mv "$scratch/staged" "$scratch/moved"
+prefix="$scratch/moved"
+if grep -rl "$scratch/staged" "$prefix" --include='*.pc' --include='*.cmake'; then
+  echo "install check: package files above name the install prefix; not relocatable" >&2
+  exit 1
+fi
+libdir=$(dirname "$(find "$prefix" -name libcogen.a)")
+mkdir -p "$scratch/consumer"
+cat > "$scratch/consumer/main.c" <<'C'
 #include <cogen.h>
 #include <stdio.h>
 static void *body(cogen *self, void *arg) { cogen_yield(self, arg, NULL); return NULL; }
 int main(void) {
     void *out = NULL;
     cogen *g = cogen_new(body, "hello from an installed cogen", NULL);
-    if (!g || cogen_next(g, &out) != COGEN_YIELDED) return 1;
+    if (!g || cogen_next(g, &out) != COGEN_YIELDED || cogen_version() != COGEN_VERSION) return 1;
     puts(out);
     cogen_free(g);
     return 0;
 }
 C
-cat > "$prefix/consumer/CMakeLists.txt" <<'C'
+cat > "$scratch/consumer/CMakeLists.txt" <<'C'
 cmake_minimum_required(VERSION 3.25)
 project(consumer C)
-find_package(cogen REQUIRED)
+find_package(cogen 0.1 REQUIRED)
 add_executable(consumer main.c)
 target_link_libraries(consumer PRIVATE cogen::cogen)
+add_executable(consumer_static main.c)
+target_link_libraries(consumer_static PRIVATE cogen::cogen_static)
 C
-PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig" \
-  sh -c 'cc "$1/consumer/main.c" $(pkg-config --cflags --libs cogen) -Wl,-rpath,$(pkg-config --variable=libdir cogen) -o "$1/consumer/pc"' _ "$prefix"
-"$prefix/consumer/pc"
-cmake -S "$prefix/consumer" -B "$prefix/consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-cmake --build "$prefix/consumer/build" >/dev/null
-"$prefix/consumer/build/consumer"
-echo "install check: pkg-config and find_package consumers ran"
+needs_libcogen() { readelf -d "$1" | grep -q 'NEEDED.*libcogen'; }
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+[ "$(pkg-config --variable=libdir cogen)" -ef "$libdir" ] ||
+  { echo "install check: cogen.pc's libdir is not the moved one" >&2; exit 1; }
+c="$scratch/consumer"
+# shellcheck disable=SC2046 # pkg-config output is a list of words
+cc "$c/main.c" $(pkg-config --cflags --libs cogen) -Wl,-rpath,"$libdir" -o "$c/pc"
+needs_libcogen "$c/pc" || { echo "install check: pkg-config cogen did not link libcogen.so" >&2; exit 1; }
+"$c/pc"
+# shellcheck disable=SC2046
+cc "$c/main.c" $(pkg-config --static --cflags --libs cogen-static) -o "$c/pc-static"
+if needs_libcogen "$c/pc-static"; then
+  echo "install check: pkg-config --static cogen-static linked libcogen.so" >&2
+  exit 1
+fi
+"$c/pc-static"
+cmake -S "$c" -B "$c/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$c/build" >/dev/null
+needs_libcogen "$c/build/consumer" || { echo "install check: cogen::cogen is not the shared library" >&2; exit 1; }
+if needs_libcogen "$c/build/consumer_static"; then
+  echo "install check: cogen::cogen_static linked libcogen.so" >&2
+  exit 1
+fi
+"$c/build/consumer"
+"$c/build/consumer_static"
+echo "install check: relocated prefix; pkg-config cogen / cogen-static and cogen::cogen / cogen::cogen_static consumers ran"

@@ -1,0 +1,4 @@
+var searchData=
+[
+  ['cogen_2eh_0',['cogen.h',['../cogen_8h.html',1,'']]]
+];
