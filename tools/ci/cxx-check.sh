@@ -27,3 +27,19 @@ for cc in gcc clang; do
     -o "$out/c99"
   echo "cxx-check: $cc -std=c99 -pedantic: $("$out/c99")"
 done
+# Every public header on its own, so that a header added by a new layer is
+# held to the same rule without anyone remembering to list it.
+headers=$(cd include && ls cogen.h cogen/*.h)
+for h in $headers; do
+  printf '#include <%s>\nint main(void) { return 0; }\n' "$h" >"$out/one.c"
+  cp "$out/one.c" "$out/one.cpp"
+  for cxx in g++ clang++; do
+    "$cxx" -std=c++11 "${warn[@]}" -Iinclude -fsyntax-only "$out/one.cpp" ||
+      { echo "cxx-check: <$h> does not compile with $cxx" >&2; exit 1; }
+  done
+  for cc in gcc clang; do
+    "$cc" -std=c99 -pedantic "${warn[@]}" -Iinclude -fsyntax-only "$out/one.c" ||
+      { echo "cxx-check: <$h> does not compile with $cc -std=c99" >&2; exit 1; }
+  done
+done
+echo "cxx-check: each of $(echo "$headers" | wc -w) public headers alone: g++, clang++, gcc and clang -std=c99"
