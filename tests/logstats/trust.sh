@@ -190,6 +190,33 @@ hours_utc)
   grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-25T02": 1, "2026-12-31T23": 1}' out ||
     fail "hours not in UTC"
   ;;
+format_string)
+  # An Apache LogFormat string: the vhost first, %D before a quoted agent
+  # with escaped quotes, "-" 408; a combined line does not match it.
+  run --json --format '%v %h %l %u %t "%r" %>s %b %D "%{User-agent}i"' "$data/../../logstats/data/custom.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 4, "parsed": 3, "malformed": 1,' out || fail "the format's lines not read"
+  grep -q '"404": {"requests": 1, "bytes": 10}' out || fail "status or bytes wrong"
+  grep -qF '{"path": "/a\\\"b", "count": 1}' out || fail "path with an escaped quote wrong"
+  grep -q '"hours": {"2026-11-24T13": 2, "2026-11-24T14": 1}' out || fail "time wrong"
+  # The names of Apache's formats, and the same string spelled out.
+  "$prog" --json --format combined "$basic" >named 2>&1 || fail "--format combined: status $?"
+  "$prog" --json --format '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"' "$basic" >spelled 2>&1
+  cmp named spelled || fail "combined and its LogFormat string differ"
+  grep -q '^{"lines": 14, "parsed": 1,' named || fail "combined is not strict"
+  ;;
+format_errors)
+  for f in '%h %l %u %t "%r" %>s %Z' '%h %{X}z %t "%r" %>s' '%h %t "%r" %<b'; do
+    run --format "$f" "$basic"; expect_error
+    grep -q "unsupported directive" err || fail "$f: not said unsupported"
+  done
+  grep -q "'%<b'" err || fail "the directive not named"
+  run --format '%h %l %u "%r" %>s %b' "$basic"; expect_error
+  grep -q 'no %t' err || fail "missing %t not said"
+  run --format '%h%l %t "%r" %>s' "$basic"; expect_error
+  grep -q 'nothing between' err || fail "adjacent directives not refused"
+  run --format '%h %{Referer "%r" %t %>s' "$basic"; expect_error
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

@@ -43,6 +43,9 @@ static const char usage_text[] =
     "With no FILE, or FILE '-', reads the log on standard input.\n"
     "  -h, --help       print this help and exit\n"
     "      --version    print the version and exit\n"
+    "      --format F   the log's Apache LogFormat string, e.g. '%h %l %u %t \"%r\" %>s %b',\n"
+    "                   or common, combined, vhost_combined (default: recognise each\n"
+    "                   line as one of the formats above)\n"
     "      --json       print the report as one JSON object\n"
     "      --top N      rows in the top-N panels (default 10)\n"
     "      --utc        requests per hour in UTC (default: the hour as logged)\n"
@@ -117,7 +120,7 @@ static int out_end(outbuf *o)
 
 typedef struct options {
     bool json, follow, help, version, utc;
-    const char *grep, *generate;
+    const char *grep, *generate, *format;
     unsigned long long batch, lines, seed, idle, top, sample;
     bool have_sample;
     const char **files;
@@ -156,7 +159,7 @@ static const optdef optdefs[] = {
     {"--utc", 0, 0, 0},       {"--follow", 0, 0, 0},         {"--grep", 1, 0, 0},
     {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
     {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
-    {"--top", 2, 1, 1000000},
+    {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -180,6 +183,8 @@ static int set_option(options *o, const char *name, const char *val)
         o->utc = true;
     else if (!strcmp(name, "--grep"))
         o->grep = val;
+    else if (!strcmp(name, "--format"))
+        o->format = val;
     else if (!strcmp(name, "--generate"))
         o->generate = val;
     else if (!strcmp(name, "--lines"))
@@ -259,13 +264,19 @@ typedef struct app {
     cogen_pipe *p;
     cogen *head;
     cogen_source_opts src;
-    const char *file;    /* current input, for rejected lines */
-    uint64_t file_first; /* st.lines when it started */
+    const log_format *fmt; /* NULL: recognise each line's format */
+    const char *file;      /* current input, for rejected lines */
+    uint64_t file_first;   /* st.lines when it started */
     /* progress on a terminal */
     bool progress;
     uint64_t total_bytes, done_bytes, file_bytes;
     long long started_ms, shown_ms;
 } app;
+
+static int parse_line(const app *a, const char *s, size_t n, log_rec *r)
+{
+    return a->fmt ? log_parse_format(a->fmt, s, n, r) : log_parse(s, n, r);
+}
 
 static void reject(app *a, const cogen_str *l, uint64_t index_in_batch)
 {
@@ -280,7 +291,7 @@ static void *parse_stage(void *item, void *ud)
     app *a = ud;
     if (!a->batch) {
         const cogen_str *l = item;
-        if (!log_parse(l->ptr, l->len, &a->one)) {
+        if (!parse_line(a, l->ptr, l->len, &a->one)) {
             reject(a, l, 0);
             a->st.lines++;
             a->st.malformed++;
@@ -294,7 +305,7 @@ static void *parse_stage(void *item, void *ud)
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {
         const cogen_str *l = b->items[i];
-        if (log_parse(l->ptr, l->len, &a->recs[k]))
+        if (parse_line(a, l->ptr, l->len, &a->recs[k]))
             a->rec_ptrs[k] = &a->recs[k], k++;
         else
             reject(a, l, i);
@@ -549,6 +560,15 @@ static int print_report(const app *a, bool json)
 static int run(const options *o)
 {
     static app a;
+    static log_format fmt;
+    if (o->format) {
+        char err[200];
+        if (log_format_compile(&fmt, o->format, err, sizeof err) < 0) {
+            complain("%s%s", err, "");
+            return 2;
+        }
+        a.fmt = &fmt;
+    }
     stats_init(&a.st);
     a.st.top = (size_t)o->top;
     a.st.utc = o->utc;
