@@ -217,6 +217,47 @@ format_errors)
   grep -q 'nothing between' err || fail "adjacent directives not refused"
   run --format '%h %{Referer "%r" %t %>s' "$basic"; expect_error
   ;;
+panels)
+  # Worked out by hand: visitors (host, agent, day), requested and static
+  # files, referrers, agents and their families, vhosts, bytes.
+  run --json "$data/../../logstats/data/panels.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  cmp out "$data/../../logstats/data/panels.json" || fail "panels differ from tests/logstats/data/panels.json"
+  run "$data/../../logstats/data/panels.log"
+  for title in 'Bandwidth 1.2 KiB; unique visitors 6' 'Unique visitors and bandwidth per day' \
+      'Top requested files' 'Top static files' 'Top referrers' 'Top user agents' 'Browsers' \
+      'Operating systems' 'Top virtual hosts'; do
+    grep -q "^$title" out || fail "text report has no '$title'"
+  done
+  grep -q '^  2026-11-25           4         3          17 B$' out || fail "day row wrong"
+  ;;
+top_everywhere)
+  run --json --top 1 "$data/../../logstats/data/panels.log"
+  python3 - out <<'PY' || fail "a top list longer than --top 1"
+import json, sys
+r = json.load(open(sys.argv[1]))
+lists = [k for k in r if k.startswith("top_")] + ["browsers", "os"]
+assert len(lists) == 9, lists
+bad = [k for k in lists if len(r[k]) != 1]
+sys.exit(1 if bad else 0)
+PY
+  run --top 1 "$data/../../logstats/data/panels.log"
+  [ "$(grep -c '^   1\. ' out)" -eq 9 ] || fail "text: not one row in each of the 9 top lists"
+  grep -q '^   2\. ' out && fail "text: a second row with --top 1"
+  ;;
+grep_filters)
+  # --grep filters the whole report: only the lines with Firefox count.
+  run --json --grep Firefox "$data/../../logstats/data/panels.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 8, "parsed": 8, "malformed": 0, "status": {"200": {"requests": 2, "bytes": 150}, "304": {"requests": 1, "bytes": 0}}' out ||
+    fail "status panel not filtered"
+  grep -q '"top_clients": \[{"client": "1.1.1.1", "bytes": 150, "requests": 3}\]' out || fail "clients not filtered"
+  grep -q '"visitors": 2, "days"' out || fail "visitors not filtered"
+  grep -q '"browsers": \[{"browser": "Firefox", "requests": 3}\]' out || fail "browsers not filtered"
+  grep -q '"grep": {"pattern": "Firefox", "lines": 3}}$' out || fail "grep count wrong"
+  run --grep Firefox "$data/../../logstats/data/panels.log"
+  grep -q '^logstats: only the lines containing "Firefox" (3 of the parsed lines)' out || fail "text does not say it is filtered"
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

@@ -163,6 +163,10 @@ int log_parse(const char *s, size_t n, log_rec *r)
             return 0;
         r->vhost = s;
         r->vhost_len = e;
+        /* The name without the ":port" */
+        const char *colon = memrchr(s, ':', e);
+        if (colon && colon > s)
+            r->vhost_len = (size_t)(colon - s);
         r->host = s + e + 1;
         r->host_len = e2 - e - 1;
         e3 = e4;

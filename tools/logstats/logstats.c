@@ -2,11 +2,15 @@
 /*
  * logstats: crunches web server access logs through a cogen pipeline.
  *
- *   reader (whole lines) -> source (batches) -> parse -> broadcast -> status
- *                                                                 -> clients
- *                                                                 -> hours
- *                                                                 -> top404
- *                                                                 -> grep (optional)
+ *   reader (whole lines) -> source (batches) -> parse [and --grep] -> broadcast -> status
+ *                                                                              -> clients
+ *                                                                              -> hours
+ *                                                                              -> top404
+ *                                                                              -> visitors
+ *                                                                              -> requests
+ *                                                                              -> referrers
+ *                                                                              -> agents
+ *                                                                              -> vhosts
  *
  * Each line is parsed once; the parsed records go to every aggregator. The
  * aggregates live in one `stats`; stats_merge() combines partial ones, so
@@ -47,9 +51,9 @@ static const char usage_text[] =
     "                   or common, combined, vhost_combined (default: recognise each\n"
     "                   line as one of the formats above)\n"
     "      --json       print the report as one JSON object\n"
-    "      --top N      rows in the top-N panels (default 10)\n"
+    "      --top N      rows in every top-N list (default 10)\n"
     "      --utc        requests per hour in UTC (default: the hour as logged)\n"
-    "      --grep TEXT  also count the lines that contain TEXT\n"
+    "      --grep TEXT  report only the lines that contain TEXT (every panel)\n"
     "      --follow     keep reading the (single) FILE as it grows, like tail -F\n"
     "                   (rotation by truncation or rename is followed); the report\n"
     "                   is printed on SIGINT/SIGTERM or after --idle\n"
@@ -299,20 +303,23 @@ static void *parse_stage(void *item, void *ud)
         }
         a->st.lines++;
         a->st.parsed++;
-        return &a->one;
+        return stats_match(&a->st, &a->one) ? &a->one : NULL;
     }
     const cogen_batch *b = item;
-    size_t k = 0;
+    size_t k = 0, parsed = 0;
     for (size_t i = 0; i < b->n; i++) {
         const cogen_str *l = b->items[i];
-        if (parse_line(a, l->ptr, l->len, &a->recs[k]))
-            a->rec_ptrs[k] = &a->recs[k], k++;
-        else
+        if (!parse_line(a, l->ptr, l->len, &a->recs[k])) {
             reject(a, l, i);
+            continue;
+        }
+        parsed++;
+        if (stats_match(&a->st, &a->recs[k]))
+            a->rec_ptrs[k] = &a->recs[k], k++;
     }
     a->st.lines += b->n;
-    a->st.parsed += k;
-    a->st.malformed += b->n - k;
+    a->st.parsed += parsed;
+    a->st.malformed += b->n - parsed;
     a->out.n = k;
     return k ? &a->out : NULL;
 }
@@ -334,20 +341,19 @@ static void agg_sink(void *item, void *ud)
     }
 }
 
-static void agg_grep_rec(stats *st, const log_rec *r)
-{
-    agg_grep(st, r->line, r->line_len);
-}
-
-static aggctx ctx[5];
+#define NAGGS 9
+static aggctx ctx[NAGGS];
 
 static int build_pipeline(app *a)
 {
-    static const char *const names[5] = {"status", "clients", "hours", "top404", "grep"};
-    void (*fns[5])(stats *, const log_rec *) = {agg_status, agg_client, agg_hour, agg_404,
-                                                agg_grep_rec};
-    cogen *aggs[5];
-    size_t naggs = a->st.grep ? 5 : 4;
+    static const char *const names[NAGGS] = {"status",    "clients",  "hours",
+                                             "top404",    "visitors", "requests",
+                                             "referrers", "agents",   "vhosts"};
+    void (*fns[NAGGS])(stats *, const log_rec *) = {agg_status,  agg_client,  agg_hour,
+                                                    agg_404,     agg_visitor, agg_request,
+                                                    agg_referer, agg_agent,   agg_vhost};
+    cogen *aggs[NAGGS];
+    size_t naggs = NAGGS;
     if (a->batch) {
         a->recs = malloc(a->batch * sizeof *a->recs);
         a->rec_ptrs = malloc(a->batch * sizeof *a->rec_ptrs);
