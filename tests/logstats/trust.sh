@@ -258,6 +258,45 @@ grep_filters)
   run --grep Firefox "$data/../../logstats/data/panels.log"
   grep -q '^logstats: only the lines containing "Firefox" (3 of the parsed lines)' out || fail "text does not say it is filtered"
   ;;
+csv)
+  run --csv "$data/../../logstats/data/hostile.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  python3 - out <<'PY' || fail "CSV not RFC 4180 or figures wrong"
+import csv, sys
+raw = open(sys.argv[1], "rb").read()
+assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b""), "lines must end in CRLF"
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert rows[0] == ["panel", "key", "count", "bytes", "visitors"], rows[0]
+assert all(len(r) == 5 for r in rows), [r for r in rows if len(r) != 5]
+got = {(r[0], r[1]): r[2:] for r in rows}
+assert got[("summary", "lines")] == ["3", "", ""]
+assert got[("top_requests", '/a,b\\"c')] == ["1", "7", ""], "comma and quote"
+assert got[("top_agents", "x\\x1b[2Jy")] == ["1", "", ""], "control byte"
+assert got[("days", "2026-11-24")] == ["3", "17", "3"]
+assert ("top_referrers", "javascript:alert('x')\\\"><img src=x onerror=alert(2)>") in got
+PY
+  LC_ALL=C grep -q "$(printf '\033')" out && fail "raw ESC in the CSV"
+  run --csv --json "$basic"; expect_error
+  ;;
+html_escapes)
+  # A hostile log: tags and an ESC in the path, referrer and agent.
+  run --html report.html "$data/../../logstats/data/hostile.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  [ ! -s out ] || fail "--html FILE also printed on stdout"
+  grep -q '<script' report.html && fail "a <script> in the page"
+  grep -q 'onerror=' report.html && grep -q '<img' report.html && fail "an <img> from the log"
+  python3 "$(dirname "$0")/check_html.py" report.html '/<script>alert(1)</script>' \
+    '<svg onload=alert(3)>&amp;' 'x\x1b[2Jy' || fail "HTML check failed"
+  run --html - "$basic"
+  [ "$(rc)" -eq 0 ] && grep -q '^<!DOCTYPE html>' out || fail "--html - does not print the page"
+  run --html /nonexistent/dir/r.html "$basic"; expect_error
+  ;;
+html_sample)
+  run --sample 20000 --html report.html
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  python3 "$(dirname "$0")/check_html.py" report.html 'generated sample' '/wp-login.php' 'Firefox' ||
+    fail "HTML check failed"
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

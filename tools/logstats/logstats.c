@@ -51,6 +51,9 @@ static const char usage_text[] =
     "                   or common, combined, vhost_combined (default: recognise each\n"
     "                   line as one of the formats above)\n"
     "      --json       print the report as one JSON object\n"
+    "      --csv        print the report as CSV (RFC 4180)\n"
+    "      --html FILE  write the report as one self-contained HTML page with charts\n"
+    "                   to FILE ('-': stdout) instead of printing it\n"
     "      --top N      rows in every top-N list (default 10)\n"
     "      --utc        requests per hour in UTC (default: the hour as logged)\n"
     "      --grep TEXT  report only the lines that contain TEXT (every panel)\n"
@@ -123,8 +126,8 @@ static int out_end(outbuf *o)
 /* ---- options */
 
 typedef struct options {
-    bool json, follow, help, version, utc;
-    const char *grep, *generate, *format;
+    bool json, csv, follow, help, version, utc;
+    const char *grep, *generate, *format, *html;
     unsigned long long batch, lines, seed, idle, top, sample;
     bool have_sample;
     const char **files;
@@ -163,7 +166,8 @@ static const optdef optdefs[] = {
     {"--utc", 0, 0, 0},       {"--follow", 0, 0, 0},         {"--grep", 1, 0, 0},
     {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
     {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
-    {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},
+    {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},         {"--csv", 0, 0, 0},
+    {"--html", 1, 0, 0},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -181,6 +185,10 @@ static int set_option(options *o, const char *name, const char *val)
         o->version = true;
     else if (!strcmp(name, "--json"))
         o->json = true;
+    else if (!strcmp(name, "--csv"))
+        o->csv = true;
+    else if (!strcmp(name, "--html"))
+        o->html = val;
     else if (!strcmp(name, "--follow"))
         o->follow = true;
     else if (!strcmp(name, "--utc"))
@@ -550,14 +558,50 @@ static void free_app(app *a)
     free(a->rec_ptrs);
 }
 
-static int print_report(const app *a, bool json)
+/* Writes the HTML report to path: to a temporary file renamed over it, so
+ * that a reader (or a refreshing browser) never sees half a page. */
+static int write_html(const stats *st, const char *path)
 {
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmp%ld", path, (long)getpid()) < 0) {
+        complain("out of memory%s%s", "", "");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f) {
+        complain("%s: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    stats_html(st, f);
+    if (ferror(f) | (fclose(f) != 0)) {
+        complain("writing %s: %s", tmp, strerror(errno));
+        rc = -1;
+    } else if (rename(tmp, path) != 0) {
+        complain("%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int print_report(const app *a, const options *o)
+{
+    if (o->html && strcmp(o->html, "-"))
+        return write_html(&a->st, o->html);
     outbuf ob;
     FILE *f = out_begin(&ob);
     if (!f)
         return -1;
-    if (json)
+    if (o->html)
+        stats_html(&a->st, f);
+    else if (o->json)
         stats_json(&a->st, f);
+    else if (o->csv)
+        stats_csv(&a->st, f);
     else
         stats_text(&a->st, f);
     return out_end(&ob);
@@ -629,7 +673,7 @@ static int run(const options *o)
         free_app(&a);
         return 1;
     }
-    if (print_report(&a, o->json) < 0)
+    if (print_report(&a, o) < 0)
         status = 1;
     if (bad)
         fprintf(stderr,
@@ -658,7 +702,10 @@ int main(int argc, char **argv)
         rc = write_stdout(v, sizeof v - 1) < 0;
     } else if (o.generate)
         rc = write_sample(&o);
-    else if (o.have_sample && o.nfiles) {
+    else if (o.json + o.csv + (o.html != NULL) > 1) {
+        complain("--json, --csv and --html choose the output: give one%s%s", "", "");
+        rc = 2;
+    } else if (o.have_sample && o.nfiles) {
         complain("--sample crunches a generated log: give no FILE with it%s%s", "", "");
         rc = 2;
     } else if (o.follow && (o.nfiles != 1 || !strcmp(o.files[0], "-"))) {
