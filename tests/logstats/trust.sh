@@ -297,6 +297,25 @@ html_sample)
   python3 "$(dirname "$0")/check_html.py" report.html 'generated sample' '/wp-login.php' 'Firefox' ||
     fail "HTML check failed"
   ;;
+follow_interval)
+  # A fresh report every second while following; the last one has every line.
+  l='10.0.0.1 - - [24/Nov/2026:13:05:00 +0000] "GET /a HTTP/1.1" 200 10'
+  printf '%s\n' "$l" >f.log
+  "$prog" --json --follow --interval 1 --idle 3 f.log >out 2>err &
+  pid=$!
+  sleep 1.6
+  printf '%s\n%s\n' "$l" "$l" >>f.log
+  wait $pid || fail "status $?"
+  python3 - out <<'PY' || fail "not a series of growing reports"
+import json, sys
+reports = [json.loads(l) for l in open(sys.argv[1])]
+counts = [r["lines"] for r in reports]
+assert len(reports) >= 3, counts              # refreshed ones, then the last
+assert counts[0] >= 1 and counts == sorted(counts) and counts[-1] == 3, counts
+PY
+  run --interval 1 "$basic"; expect_error
+  run --follow --interval 0 f.log; expect_error
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

@@ -61,6 +61,8 @@ static const char usage_text[] =
     "                   (rotation by truncation or rename is followed); the report\n"
     "                   is printed on SIGINT/SIGTERM or after --idle\n"
     "      --idle S     with --follow: stop after S seconds without new lines\n"
+    "      --interval S with --follow: also print (or write, with --html) a fresh\n"
+    "                   report every S seconds\n"
     "      --sample N   crunch a generated sample log of N lines (no FILE)\n"
     "      --seed N     seed of the generated sample (default 1)\n"
     "      --generate FILE  write the sample log to FILE ('-': stdout) and exit\n"
@@ -125,14 +127,15 @@ static int out_end(outbuf *o)
 
 /* ---- options */
 
-typedef struct options {
+typedef struct options options;
+struct options {
     bool json, csv, follow, help, version, utc;
     const char *grep, *generate, *format, *html;
-    unsigned long long batch, lines, seed, idle, top, sample;
+    unsigned long long batch, lines, seed, idle, top, sample, interval;
     bool have_sample;
     const char **files;
     size_t nfiles;
-} options;
+};
 
 /* A count: decimal digits only (no sign, no space), within [min, max]. */
 static int parse_count(const char *opt, const char *s, unsigned long long min,
@@ -167,7 +170,7 @@ static const optdef optdefs[] = {
     {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
     {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
     {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},         {"--csv", 0, 0, 0},
-    {"--html", 1, 0, 0},
+    {"--html", 1, 0, 0},      {"--interval", 2, 1, 86400},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -211,6 +214,8 @@ static int set_option(options *o, const char *name, const char *val)
         o->idle = n;
     else if (!strcmp(name, "--top"))
         o->top = n;
+    else if (!strcmp(name, "--interval"))
+        o->interval = n;
     return 0;
 }
 
@@ -277,8 +282,10 @@ typedef struct app {
     cogen *head;
     cogen_source_opts src;
     const log_format *fmt; /* NULL: recognise each line's format */
-    const char *file;      /* current input, for rejected lines */
-    uint64_t file_first;   /* st.lines when it started */
+    const struct options *opts;
+    int report_failed;   /* a refreshed report could not be written */
+    const char *file;    /* current input, for rejected lines */
+    uint64_t file_first; /* st.lines when it started */
     /* progress on a terminal */
     bool progress;
     uint64_t total_bytes, done_bytes, file_bytes;
@@ -607,6 +614,19 @@ static int print_report(const app *a, const options *o)
     return out_end(&ob);
 }
 
+/* --follow --interval: the report so far. On a terminal the text report
+ * replaces the previous one; otherwise reports follow each other (one JSON
+ * object per line with --json). */
+static void refresh(void *ud)
+{
+    app *a = ud;
+    if (!a->opts->json && !a->opts->csv && !a->opts->html && isatty(1) &&
+        write_stdout("\033[H\033[2J", 7) < 0)
+        a->report_failed = 1;
+    if (print_report(a, a->opts) < 0)
+        a->report_failed = 1;
+}
+
 static int run(const options *o)
 {
     static app a;
@@ -640,7 +660,9 @@ static int run(const options *o)
         feed_sample(&a, o);
         readable = 1;
     } else if (o->follow) {
-        follow_opts fo = {100, (long long)o->idle * 1000, &stop_flag, 0, NULL};
+        follow_opts fo = {100, (long long)o->idle * 1000, &stop_flag, (long long)o->interval * 1000,
+                          refresh};
+        a.opts = o;
         input_sink sink = {on_lines, NULL, &a};
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
@@ -673,7 +695,7 @@ static int run(const options *o)
         free_app(&a);
         return 1;
     }
-    if (print_report(&a, o) < 0)
+    if (print_report(&a, o) < 0 || a.report_failed)
         status = 1;
     if (bad)
         fprintf(stderr,
@@ -707,6 +729,9 @@ int main(int argc, char **argv)
         rc = 2;
     } else if (o.have_sample && o.nfiles) {
         complain("--sample crunches a generated log: give no FILE with it%s%s", "", "");
+        rc = 2;
+    } else if (o.interval && !o.follow) {
+        complain("--interval refreshes the report of --follow: give --follow too%s%s", "", "");
         rc = 2;
     } else if (o.follow && (o.nfiles != 1 || !strcmp(o.files[0], "-"))) {
         complain("--follow needs exactly one FILE (not standard input)%s%s", "", "");

@@ -939,7 +939,7 @@ static void svg_hours(const table *t, FILE *f)
                 x, H - bottom - h, bw > 2 ? bw - 1 : bw, h);
         html_str(f, t->rows[i].key, t->rows[i].len);
         fprintf(f, ": %llu</title></rect>\n", (unsigned long long)t->rows[i].req);
-        if (i % every == 0) {
+        if (i % every == 0 && x + 80 <= W) {
             fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\">", x, H - bottom + 14);
             html_str(f, t->rows[i].key, t->rows[i].len);
             fputs("</text>\n", f);
