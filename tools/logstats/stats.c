@@ -251,7 +251,8 @@ void agg_visitor(stats *st, const log_rec *r)
 
 int path_is_static(const char *path, size_t len)
 {
-    static const char *const exts[] = {
+    /* Zero-padded to 8 bytes: each comparison is one 8-byte compare. */
+    static const char exts[][8] = {
         "css",  "js",  "mjs", "map",  "png",  "jpg",   "jpeg", "gif",  "ico", "svg", "webp",
         "avif", "bmp", "tif", "tiff", "woff", "woff2", "ttf",  "otf",  "eot", "mp3", "mp4",
         "webm", "ogg", "wav", "flac", "avi",  "mov",   "pdf",  "txt",  "csv", "xml", "json",
@@ -263,8 +264,13 @@ int path_is_static(const char *path, size_t len)
         dot--;
     if (dot == 0 || path[dot - 1] != '.' || dot == n)
         return 0;
+    char ext[8] = {0};
+    for (size_t i = 0; i < n - dot; i++) {
+        char c = path[dot + i];
+        ext[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
     for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
-        if (strlen(exts[i]) == n - dot && !strncasecmp(exts[i], path + dot, n - dot))
+        if (memcmp(ext, exts[i], 8) == 0)
             return 1;
     return 0;
 }
