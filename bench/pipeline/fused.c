@@ -26,10 +26,7 @@ static void one_line(stats *st, const char *s, size_t n)
     st->lines++;
     if (log_parse(s, n, &r)) {
         st->parsed++;
-        agg_status(st, &r);
-        agg_client(st, &r);
-        agg_hour(st, &r);
-        agg_404(st, &r);
+        agg_all(st, &r);
     } else {
         st->malformed++;
     }

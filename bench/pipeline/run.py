@@ -50,7 +50,7 @@ def main():
          [a.logstats, "--json", "--batch", "16", a.log]),
         ("cogen_unbatched", "cogen pipeline, one send per line and per record",
          [a.logstats, "--json", "--batch", "0", a.log]),
-        ("python", "Python 3 coroutine pipeline (seed style)",
+        ("python", "Python 3 coroutine pipeline (seed style, 4 panels only)",
          [sys.executable, a.python_pipeline, "--json", a.log]),
     ]
     times = {k: [] for k, _, _ in variants}
@@ -67,6 +67,9 @@ def main():
         print("round %d/%d done" % (r + 1, a.rounds), file=sys.stderr)
     ref = outputs["fused"]
     same = {k: outputs[k] == ref for k in outputs}
+    # The Python pipeline computes the first four panels only: compare those.
+    py, full = json.loads(outputs["python"]), json.loads(ref)
+    same["python"] = all(py[k] == full[k] for k in py)
     if not all(same.values()):
         sys.exit("bench: outputs differ: %s" % same)
 
@@ -105,7 +108,8 @@ def main():
     md = ["# Pipeline benchmark: the logstats report three ways", "",
           "`bench/pipeline/run.sh` on %d generated lines (%.0f MB), median of %d "
           "interleaved rounds; %d CPUs, load average %.1f at the end. "
-          "All variants printed the same JSON report."
+          "All C variants printed the same JSON report (every panel); the Python one "
+          "computes the first four panels, which match."
           % (lines, res["log_bytes"] / 1e6, a.rounds, os.cpu_count(), os.getloadavg()[0]),
           "",
           "| variant | median | ns/line | × fused | max RSS (full log) | max RSS (¼ log) |",

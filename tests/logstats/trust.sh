@@ -190,6 +190,132 @@ hours_utc)
   grep -q '"hours": {"2026-11-24T10": 4, "2026-11-24T11": 2, "2026-11-25T02": 1, "2026-12-31T23": 1}' out ||
     fail "hours not in UTC"
   ;;
+format_string)
+  # An Apache LogFormat string: the vhost first, %D before a quoted agent
+  # with escaped quotes, "-" 408; a combined line does not match it.
+  run --json --format '%v %h %l %u %t "%r" %>s %b %D "%{User-agent}i"' "$data/../../logstats/data/custom.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 4, "parsed": 3, "malformed": 1,' out || fail "the format's lines not read"
+  grep -q '"404": {"requests": 1, "bytes": 10}' out || fail "status or bytes wrong"
+  grep -qF '{"path": "/a\\\"b", "count": 1}' out || fail "path with an escaped quote wrong"
+  grep -q '"hours": {"2026-11-24T13": 2, "2026-11-24T14": 1}' out || fail "time wrong"
+  # The names of Apache's formats, and the same string spelled out.
+  "$prog" --json --format combined "$basic" >named 2>&1 || fail "--format combined: status $?"
+  "$prog" --json --format '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"' "$basic" >spelled 2>&1
+  cmp named spelled || fail "combined and its LogFormat string differ"
+  grep -q '^{"lines": 14, "parsed": 1,' named || fail "combined is not strict"
+  ;;
+format_errors)
+  for f in '%h %l %u %t "%r" %>s %Z' '%h %{X}z %t "%r" %>s' '%h %t "%r" %<b'; do
+    run --format "$f" "$basic"; expect_error
+    grep -q "unsupported directive" err || fail "$f: not said unsupported"
+  done
+  grep -q "'%<b'" err || fail "the directive not named"
+  run --format '%h %l %u "%r" %>s %b' "$basic"; expect_error
+  grep -q 'no %t' err || fail "missing %t not said"
+  run --format '%h%l %t "%r" %>s' "$basic"; expect_error
+  grep -q 'nothing between' err || fail "adjacent directives not refused"
+  run --format '%h %{Referer "%r" %t %>s' "$basic"; expect_error
+  ;;
+panels)
+  # Worked out by hand: visitors (host, agent, day), requested and static
+  # files, referrers, agents and their families, vhosts, bytes.
+  run --json "$data/../../logstats/data/panels.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  cmp out "$data/../../logstats/data/panels.json" || fail "panels differ from tests/logstats/data/panels.json"
+  run "$data/../../logstats/data/panels.log"
+  for title in 'Bandwidth 1.2 KiB; unique visitors 6' 'Unique visitors and bandwidth per day' \
+      'Top requested files' 'Top static files' 'Top referrers' 'Top user agents' 'Browsers' \
+      'Operating systems' 'Top virtual hosts'; do
+    grep -q "^$title" out || fail "text report has no '$title'"
+  done
+  grep -q '^  2026-11-25           4         3          17 B$' out || fail "day row wrong"
+  ;;
+top_everywhere)
+  run --json --top 1 "$data/../../logstats/data/panels.log"
+  python3 - out <<'PY' || fail "a top list longer than --top 1"
+import json, sys
+r = json.load(open(sys.argv[1]))
+lists = [k for k in r if k.startswith("top_")] + ["browsers", "os"]
+assert len(lists) == 9, lists
+bad = [k for k in lists if len(r[k]) != 1]
+sys.exit(1 if bad else 0)
+PY
+  run --top 1 "$data/../../logstats/data/panels.log"
+  [ "$(grep -c '^   1\. ' out)" -eq 9 ] || fail "text: not one row in each of the 9 top lists"
+  grep -q '^   2\. ' out && fail "text: a second row with --top 1"
+  ;;
+grep_filters)
+  # --grep filters the whole report: only the lines with Firefox count.
+  run --json --grep Firefox "$data/../../logstats/data/panels.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  grep -q '^{"lines": 8, "parsed": 8, "malformed": 0, "status": {"200": {"requests": 2, "bytes": 150}, "304": {"requests": 1, "bytes": 0}}' out ||
+    fail "status panel not filtered"
+  grep -q '"top_clients": \[{"client": "1.1.1.1", "bytes": 150, "requests": 3}\]' out || fail "clients not filtered"
+  grep -q '"visitors": 2, "days"' out || fail "visitors not filtered"
+  grep -q '"browsers": \[{"browser": "Firefox", "requests": 3}\]' out || fail "browsers not filtered"
+  grep -q '"grep": {"pattern": "Firefox", "lines": 3}}$' out || fail "grep count wrong"
+  run --grep Firefox "$data/../../logstats/data/panels.log"
+  grep -q '^logstats: only the lines containing "Firefox" (3 of the parsed lines)' out || fail "text does not say it is filtered"
+  ;;
+csv)
+  run --csv "$data/../../logstats/data/hostile.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  python3 - out <<'PY' || fail "CSV not RFC 4180 or figures wrong"
+import csv, sys
+raw = open(sys.argv[1], "rb").read()
+assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b""), "lines must end in CRLF"
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert rows[0] == ["panel", "key", "count", "bytes", "visitors"], rows[0]
+assert all(len(r) == 5 for r in rows), [r for r in rows if len(r) != 5]
+got = {(r[0], r[1]): r[2:] for r in rows}
+assert got[("summary", "lines")] == ["3", "", ""]
+assert got[("top_requests", '/a,b\\"c')] == ["1", "7", ""], "comma and quote"
+assert got[("top_agents", "x\\x1b[2Jy")] == ["1", "", ""], "control byte"
+assert got[("days", "2026-11-24")] == ["3", "17", "3"]
+assert ("top_referrers", "javascript:alert('x')\\\"><img src=x onerror=alert(2)>") in got
+PY
+  LC_ALL=C grep -q "$(printf '\033')" out && fail "raw ESC in the CSV"
+  run --csv --json "$basic"; expect_error
+  ;;
+html_escapes)
+  # A hostile log: tags and an ESC in the path, referrer and agent.
+  run --html report.html "$data/../../logstats/data/hostile.log"
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  [ ! -s out ] || fail "--html FILE also printed on stdout"
+  grep -q '<script' report.html && fail "a <script> in the page"
+  grep -q 'onerror=' report.html && grep -q '<img' report.html && fail "an <img> from the log"
+  python3 "$(dirname "$0")/check_html.py" report.html '/<script>alert(1)</script>' \
+    '<svg onload=alert(3)>&amp;' 'x\x1b[2Jy' || fail "HTML check failed"
+  run --html - "$basic"
+  [ "$(rc)" -eq 0 ] && grep -q '^<!DOCTYPE html>' out || fail "--html - does not print the page"
+  run --html /nonexistent/dir/r.html "$basic"; expect_error
+  ;;
+html_sample)
+  run --sample 20000 --html report.html
+  [ "$(rc)" -eq 0 ] || fail "status $(rc)"
+  python3 "$(dirname "$0")/check_html.py" report.html 'generated sample' '/wp-login.php' 'Firefox' ||
+    fail "HTML check failed"
+  ;;
+follow_interval)
+  # A fresh report every second while following; the last one has every line.
+  l='10.0.0.1 - - [24/Nov/2026:13:05:00 +0000] "GET /a HTTP/1.1" 200 10'
+  printf '%s\n' "$l" >f.log
+  "$prog" --json --follow --interval 1 --idle 3 f.log >out 2>err &
+  pid=$!
+  sleep 1.6
+  printf '%s\n%s\n' "$l" "$l" >>f.log
+  wait $pid || fail "status $?"
+  python3 - out <<'PY' || fail "not a series of growing reports"
+import json, sys
+reports = [json.loads(l) for l in open(sys.argv[1])]
+counts = [r["lines"] for r in reports]
+assert len(reports) >= 3, counts              # refreshed ones, then the last
+assert counts[0] >= 1 and counts == sorted(counts) and counts[-1] == 3, counts
+PY
+  run --interval 1 "$basic"; expect_error
+  run --follow --interval 0 f.log; expect_error
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

@@ -45,6 +45,34 @@ typedef struct log_rec {
  */
 int log_parse(const char *s, size_t n, log_rec *r);
 
+/* A log format given as an Apache LogFormat string, compiled. */
+#define LOG_FORMAT_MAX 48
+typedef struct log_format {
+    struct log_item {
+        uint8_t kind;   /* LF_* in logparse.c */
+        char stop;      /* the byte that ends a field (0: the end of the line) */
+        uint8_t quoted; /* the field is inside quotes: \x escapes any byte */
+        uint16_t lit;   /* a literal: its offset in text */
+        uint16_t lit_len;
+    } items[LOG_FORMAT_MAX];
+    size_t n;
+    char text[256]; /* the literals */
+} log_format;
+
+/*
+ * Compiles an Apache LogFormat string (or one of the names "common",
+ * "combined", "vhost_combined") into f. Understood: %h %a %l %u %t %r
+ * %>s %<s %s %b %B %O %I %D %T %v %V %p %U %q %m %H %k %P %% and
+ * %{NAME}i (Referer and User-agent are kept, other headers skipped),
+ * %{NAME}o %{NAME}e %{NAME}n %{NAME}C (skipped). The format must have %h,
+ * %t, a status and %r or %U, and a separator between two directives (%U%q
+ * excepted). Returns 0, or -1 with a message in err (NUL-terminated).
+ */
+int log_format_compile(log_format *f, const char *spec, char *err, size_t errlen);
+
+/* Parses one line with a compiled format; as log_parse. */
+int log_parse_format(const log_format *f, const char *s, size_t n, log_rec *r);
+
 /* The hour of r in UTC (the logged time minus its offset), packed as
  * log_rec.hour. */
 uint32_t log_utc_hour(const log_rec *r);

@@ -2,11 +2,15 @@
 /*
  * logstats: crunches web server access logs through a cogen pipeline.
  *
- *   reader (whole lines) -> source (batches) -> parse -> broadcast -> status
- *                                                                 -> clients
- *                                                                 -> hours
- *                                                                 -> top404
- *                                                                 -> grep (optional)
+ *   reader (whole lines) -> source (batches) -> parse [and --grep] -> broadcast -> status
+ *                                                                              -> clients
+ *                                                                              -> hours
+ *                                                                              -> top404
+ *                                                                              -> visitors
+ *                                                                              -> requests
+ *                                                                              -> referrers
+ *                                                                              -> agents
+ *                                                                              -> vhosts
  *
  * Each line is parsed once; the parsed records go to every aggregator. The
  * aggregates live in one `stats`; stats_merge() combines partial ones, so
@@ -43,14 +47,22 @@ static const char usage_text[] =
     "With no FILE, or FILE '-', reads the log on standard input.\n"
     "  -h, --help       print this help and exit\n"
     "      --version    print the version and exit\n"
+    "      --format F   the log's Apache LogFormat string, e.g. '%h %l %u %t \"%r\" %>s %b',\n"
+    "                   or common, combined, vhost_combined (default: recognise each\n"
+    "                   line as one of the formats above)\n"
     "      --json       print the report as one JSON object\n"
-    "      --top N      rows in the top-N panels (default 10)\n"
+    "      --csv        print the report as CSV (RFC 4180)\n"
+    "      --html FILE  write the report as one self-contained HTML page with charts\n"
+    "                   to FILE ('-': stdout) instead of printing it\n"
+    "      --top N      rows in every top-N list (default 10)\n"
     "      --utc        requests per hour in UTC (default: the hour as logged)\n"
-    "      --grep TEXT  also count the lines that contain TEXT\n"
+    "      --grep TEXT  report only the lines that contain TEXT (every panel)\n"
     "      --follow     keep reading the (single) FILE as it grows, like tail -F\n"
     "                   (rotation by truncation or rename is followed); the report\n"
     "                   is printed on SIGINT/SIGTERM or after --idle\n"
     "      --idle S     with --follow: stop after S seconds without new lines\n"
+    "      --interval S with --follow: also print (or write, with --html) a fresh\n"
+    "                   report every S seconds\n"
     "      --sample N   crunch a generated sample log of N lines (no FILE)\n"
     "      --seed N     seed of the generated sample (default 1)\n"
     "      --generate FILE  write the sample log to FILE ('-': stdout) and exit\n"
@@ -115,14 +127,15 @@ static int out_end(outbuf *o)
 
 /* ---- options */
 
-typedef struct options {
-    bool json, follow, help, version, utc;
-    const char *grep, *generate;
-    unsigned long long batch, lines, seed, idle, top, sample;
+typedef struct options options;
+struct options {
+    bool json, csv, follow, help, version, utc;
+    const char *grep, *generate, *format, *html;
+    unsigned long long batch, lines, seed, idle, top, sample, interval;
     bool have_sample;
     const char **files;
     size_t nfiles;
-} options;
+};
 
 /* A count: decimal digits only (no sign, no space), within [min, max]. */
 static int parse_count(const char *opt, const char *s, unsigned long long min,
@@ -156,7 +169,8 @@ static const optdef optdefs[] = {
     {"--utc", 0, 0, 0},       {"--follow", 0, 0, 0},         {"--grep", 1, 0, 0},
     {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
     {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
-    {"--top", 2, 1, 1000000},
+    {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},         {"--csv", 0, 0, 0},
+    {"--html", 1, 0, 0},      {"--interval", 2, 1, 86400},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -174,12 +188,18 @@ static int set_option(options *o, const char *name, const char *val)
         o->version = true;
     else if (!strcmp(name, "--json"))
         o->json = true;
+    else if (!strcmp(name, "--csv"))
+        o->csv = true;
+    else if (!strcmp(name, "--html"))
+        o->html = val;
     else if (!strcmp(name, "--follow"))
         o->follow = true;
     else if (!strcmp(name, "--utc"))
         o->utc = true;
     else if (!strcmp(name, "--grep"))
         o->grep = val;
+    else if (!strcmp(name, "--format"))
+        o->format = val;
     else if (!strcmp(name, "--generate"))
         o->generate = val;
     else if (!strcmp(name, "--lines"))
@@ -194,6 +214,8 @@ static int set_option(options *o, const char *name, const char *val)
         o->idle = n;
     else if (!strcmp(name, "--top"))
         o->top = n;
+    else if (!strcmp(name, "--interval"))
+        o->interval = n;
     return 0;
 }
 
@@ -259,6 +281,9 @@ typedef struct app {
     cogen_pipe *p;
     cogen *head;
     cogen_source_opts src;
+    const log_format *fmt; /* NULL: recognise each line's format */
+    const struct options *opts;
+    int report_failed;   /* a refreshed report could not be written */
     const char *file;    /* current input, for rejected lines */
     uint64_t file_first; /* st.lines when it started */
     /* progress on a terminal */
@@ -266,6 +291,11 @@ typedef struct app {
     uint64_t total_bytes, done_bytes, file_bytes;
     long long started_ms, shown_ms;
 } app;
+
+static int parse_line(const app *a, const char *s, size_t n, log_rec *r)
+{
+    return a->fmt ? log_parse_format(a->fmt, s, n, r) : log_parse(s, n, r);
+}
 
 static void reject(app *a, const cogen_str *l, uint64_t index_in_batch)
 {
@@ -280,7 +310,7 @@ static void *parse_stage(void *item, void *ud)
     app *a = ud;
     if (!a->batch) {
         const cogen_str *l = item;
-        if (!log_parse(l->ptr, l->len, &a->one)) {
+        if (!parse_line(a, l->ptr, l->len, &a->one)) {
             reject(a, l, 0);
             a->st.lines++;
             a->st.malformed++;
@@ -288,20 +318,23 @@ static void *parse_stage(void *item, void *ud)
         }
         a->st.lines++;
         a->st.parsed++;
-        return &a->one;
+        return stats_match(&a->st, &a->one) ? &a->one : NULL;
     }
     const cogen_batch *b = item;
-    size_t k = 0;
+    size_t k = 0, parsed = 0;
     for (size_t i = 0; i < b->n; i++) {
         const cogen_str *l = b->items[i];
-        if (log_parse(l->ptr, l->len, &a->recs[k]))
-            a->rec_ptrs[k] = &a->recs[k], k++;
-        else
+        if (!parse_line(a, l->ptr, l->len, &a->recs[k])) {
             reject(a, l, i);
+            continue;
+        }
+        parsed++;
+        if (stats_match(&a->st, &a->recs[k]))
+            a->rec_ptrs[k] = &a->recs[k], k++;
     }
     a->st.lines += b->n;
-    a->st.parsed += k;
-    a->st.malformed += b->n - k;
+    a->st.parsed += parsed;
+    a->st.malformed += b->n - parsed;
     a->out.n = k;
     return k ? &a->out : NULL;
 }
@@ -323,20 +356,19 @@ static void agg_sink(void *item, void *ud)
     }
 }
 
-static void agg_grep_rec(stats *st, const log_rec *r)
-{
-    agg_grep(st, r->line, r->line_len);
-}
-
-static aggctx ctx[5];
+#define NAGGS 9
+static aggctx ctx[NAGGS];
 
 static int build_pipeline(app *a)
 {
-    static const char *const names[5] = {"status", "clients", "hours", "top404", "grep"};
-    void (*fns[5])(stats *, const log_rec *) = {agg_status, agg_client, agg_hour, agg_404,
-                                                agg_grep_rec};
-    cogen *aggs[5];
-    size_t naggs = a->st.grep ? 5 : 4;
+    static const char *const names[NAGGS] = {"status",    "clients",  "hours",
+                                             "top404",    "visitors", "requests",
+                                             "referrers", "agents",   "vhosts"};
+    void (*fns[NAGGS])(stats *, const log_rec *) = {agg_status,  agg_client,  agg_hour,
+                                                    agg_404,     agg_visitor, agg_request,
+                                                    agg_referer, agg_agent,   agg_vhost};
+    cogen *aggs[NAGGS];
+    size_t naggs = NAGGS;
     if (a->batch) {
         a->recs = malloc(a->batch * sizeof *a->recs);
         a->rec_ptrs = malloc(a->batch * sizeof *a->rec_ptrs);
@@ -533,22 +565,80 @@ static void free_app(app *a)
     free(a->rec_ptrs);
 }
 
-static int print_report(const app *a, bool json)
+/* Writes the HTML report to path: to a temporary file renamed over it, so
+ * that a reader (or a refreshing browser) never sees half a page. */
+static int write_html(const stats *st, const char *path)
 {
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmp%ld", path, (long)getpid()) < 0) {
+        complain("out of memory%s%s", "", "");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f) {
+        complain("%s: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    stats_html(st, f);
+    if (ferror(f) | (fclose(f) != 0)) {
+        complain("writing %s: %s", tmp, strerror(errno));
+        rc = -1;
+    } else if (rename(tmp, path) != 0) {
+        complain("%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int print_report(const app *a, const options *o)
+{
+    if (o->html && strcmp(o->html, "-"))
+        return write_html(&a->st, o->html);
     outbuf ob;
     FILE *f = out_begin(&ob);
     if (!f)
         return -1;
-    if (json)
+    if (o->html)
+        stats_html(&a->st, f);
+    else if (o->json)
         stats_json(&a->st, f);
+    else if (o->csv)
+        stats_csv(&a->st, f);
     else
         stats_text(&a->st, f);
     return out_end(&ob);
 }
 
+/* --follow --interval: the report so far. On a terminal the text report
+ * replaces the previous one; otherwise reports follow each other (one JSON
+ * object per line with --json). */
+static void refresh(void *ud)
+{
+    app *a = ud;
+    if (!a->opts->json && !a->opts->csv && !a->opts->html && isatty(1) &&
+        write_stdout("\033[H\033[2J", 7) < 0)
+        a->report_failed = 1;
+    if (print_report(a, a->opts) < 0)
+        a->report_failed = 1;
+}
+
 static int run(const options *o)
 {
     static app a;
+    static log_format fmt;
+    if (o->format) {
+        char err[200];
+        if (log_format_compile(&fmt, o->format, err, sizeof err) < 0) {
+            complain("%s%s", err, "");
+            return 2;
+        }
+        a.fmt = &fmt;
+    }
     stats_init(&a.st);
     a.st.top = (size_t)o->top;
     a.st.utc = o->utc;
@@ -570,7 +660,9 @@ static int run(const options *o)
         feed_sample(&a, o);
         readable = 1;
     } else if (o->follow) {
-        follow_opts fo = {100, (long long)o->idle * 1000, &stop_flag, 0, NULL};
+        follow_opts fo = {100, (long long)o->idle * 1000, &stop_flag, (long long)o->interval * 1000,
+                          refresh};
+        a.opts = o;
         input_sink sink = {on_lines, NULL, &a};
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
@@ -603,7 +695,7 @@ static int run(const options *o)
         free_app(&a);
         return 1;
     }
-    if (print_report(&a, o->json) < 0)
+    if (print_report(&a, o) < 0 || a.report_failed)
         status = 1;
     if (bad)
         fprintf(stderr,
@@ -632,8 +724,14 @@ int main(int argc, char **argv)
         rc = write_stdout(v, sizeof v - 1) < 0;
     } else if (o.generate)
         rc = write_sample(&o);
-    else if (o.have_sample && o.nfiles) {
+    else if (o.json + o.csv + (o.html != NULL) > 1) {
+        complain("--json, --csv and --html choose the output: give one%s%s", "", "");
+        rc = 2;
+    } else if (o.have_sample && o.nfiles) {
         complain("--sample crunches a generated log: give no FILE with it%s%s", "", "");
+        rc = 2;
+    } else if (o.interval && !o.follow) {
+        complain("--interval refreshes the report of --follow: give --follow too%s%s", "", "");
         rc = 2;
     } else if (o.follow && (o.nfiles != 1 || !strcmp(o.files[0], "-"))) {
         complain("--follow needs exactly one FILE (not standard input)%s%s", "", "");

@@ -25,6 +25,19 @@ typedef struct smap {
     size_t cap, n;
 } smap;
 
+/* A set of unique visitors: (day, host, user agent) as a 64-bit hash with
+ * its day, 16 bytes a slot, open addressing at most 3/4 full. */
+typedef struct vset_ent {
+    uint64_t hash;
+    uint32_t day; /* packed day (hour / 24); 0: empty slot */
+    uint32_t pad;
+} vset_ent;
+
+typedef struct vset {
+    vset_ent *v;
+    size_t cap, n;
+} vset;
+
 typedef struct stats {
     uint64_t lines, parsed, malformed;
     uint64_t status_req[1000], status_bytes[1000];
@@ -33,9 +46,19 @@ typedef struct stats {
     smap nf;      /* 404 paths; a = count */
     uint32_t last_hour;
     smap_ent *last_hour_ent;
-    const char *grep; /* optional pattern */
+    smap days;     /* key: packed day (4 bytes); a = requests, b = bytes */
+    vset visitors; /* unique (day, host, agent) */
+    smap paths;    /* requested files (not static); a = requests, b = bytes */
+    smap statics;  /* static files; a = requests, b = bytes */
+    smap referers; /* a = requests ("-" and empty not counted) */
+    smap agents;   /* a = requests ("-" and absent not counted) */
+    smap vhosts;   /* a = requests, b = bytes */
+    uint32_t last_day;
+    smap_ent *last_day_ent;
+    /* --grep: only the lines containing the pattern reach the panels. */
+    const char *grep;
     size_t grep_len;
-    uint64_t grep_lines;
+    uint64_t grep_lines; /* parsed lines that matched */
     /* The first rejected (malformed) lines, for the report. */
     struct stats_reject {
         const char *file; /* lives as long as the stats (e.g. argv) */
@@ -69,13 +92,40 @@ void agg_status(stats *st, const log_rec *r);
 void agg_client(stats *st, const log_rec *r);
 void agg_hour(stats *st, const log_rec *r);
 void agg_404(stats *st, const log_rec *r);
-/* The optional grep counts lines (parsed or not) containing st->grep. */
-void agg_grep(stats *st, const char *line, size_t len);
+void agg_visitor(stats *st, const log_rec *r); /* days: requests, bytes, unique visitors */
+void agg_request(stats *st, const log_rec *r); /* requested and static files */
+void agg_referer(stats *st, const log_rec *r);
+void agg_agent(stats *st, const log_rec *r); /* browsers and OS come from these */
+void agg_vhost(stats *st, const log_rec *r);
+/* Calls every aggregator above (for single-loop users). */
+void agg_all(stats *st, const log_rec *r);
+
+/* --grep: returns 1 (and counts the line) if st has no pattern or r's line
+ * contains it; 0 if the record must not reach the aggregators. */
+int stats_match(stats *st, const log_rec *r);
+
+/* 1 if the path (query string aside) names a static file by its
+ * extension (.css, .js, .png, ...). */
+int path_is_static(const char *path, size_t len);
+
+/* The browser and OS families of a user agent (e.g. "Firefox", "Linux";
+ * "Crawlers" for bots, "Others"/"Unknown" when not recognised). */
+const char *agent_browser(const char *ua, size_t len);
+const char *agent_os(const char *ua, size_t len);
 
 /* Prints the report as one JSON object and a newline (tests/pipe/data/basic.json
  * shows every key, in order). Strings are UTF-8: bytes of the log that are not
  * valid UTF-8 are written as the text \xHH (Apache's own escape). */
 void stats_json(const stats *st, FILE *f);
+/* Prints the report as CSV (RFC 4180: CRLF, fields with a comma, quote,
+ * CR or LF quoted, quotes doubled): a header, then one row per figure,
+ * "panel,key,requests,bytes,visitors", empty where a panel has no such
+ * column. Strings escaped as in stats_text. */
+void stats_csv(const stats *st, FILE *f);
+/* Prints one self-contained HTML page (no scripts, no network): the report
+ * as tables and inline SVG charts. Every string from the log is
+ * HTML-escaped (and escaped as in stats_text). */
+void stats_html(const stats *st, FILE *f);
 /* Prints the human-readable report. Control characters and bytes that are
  * not valid UTF-8 taken from the log are written as \xHH, never raw. */
 void stats_text(const stats *st, FILE *f);
