@@ -316,6 +316,72 @@ PY
   run --interval 1 "$basic"; expect_error
   run --follow --interval 0 f.log; expect_error
   ;;
+jobs_same_report|jobs_rejects|jobs_inputs)
+  # --jobs N gives, byte for byte, what --jobs 1 gives: stdout, stderr and
+  # status, for 2, 3 and one thread per CPU. The logs are larger than a few
+  # 64 KiB chunks, so that every worker gets some and the merge matters.
+  "$prog" --generate g.log --lines 8000 >/dev/null 2>&1 || fail "cannot generate the log"
+  long=$(head -c 100000 /dev/zero | tr '\0' x)
+  # rejected lines in the first, a middle and the last chunk; one longer
+  # than a chunk; no final newline
+  { echo 'bad first line'; head -n 1000 g.log; echo "$long"; echo 'bad middle'
+    tail -n +1001 g.log; printf 'bad last line'; } >mixed.log
+  in=/dev/null
+  same() {
+    "$prog" --jobs 1 "$@" <"$in" >want.out 2>want.err; w=$?
+    for j in 2 3 0; do
+      "$prog" --jobs $j "$@" <"$in" >got.out 2>got.err; g=$?
+      [ $g -eq $w ] || fail "--jobs $j $*: status $g, --jobs 1: $w"
+      cmp -s want.out got.out || { diff want.out got.out | head -20; fail "--jobs $j $*: stdout differs from --jobs 1"; }
+      cmp -s want.err got.err || { diff want.err got.err | head -20; fail "--jobs $j $*: stderr differs from --jobs 1"; }
+    done
+  }
+  case $case_name in
+  jobs_same_report)
+    for opts in "" --json --csv "--html -" "--grep Firefox" "--grep Firefox --json" \
+        "--top 3 --utc" "--utc --csv" "--batch 0" "--batch 7 --json" "--format combined --json"; do
+      same $opts mixed.log
+    done
+    same --json --sample 12000
+    same --sample 12000 --seed 5 --top 2
+    same --html r.html mixed.log; cmp -s want.out got.out || fail "html"
+    "$prog" --jobs 1 --html r1.html mixed.log && "$prog" --jobs 2 --html r2.html mixed.log &&
+      cmp r1.html r2.html || fail "--html FILE differs"
+    ;;
+  jobs_rejects)
+    same mixed.log
+    grep -q 'mixed.log:1: bad first line$' want.out && grep -q 'mixed.log:1002: x' want.out &&
+      grep -q 'mixed.log:1003: bad middle$' want.out || fail "rejected lines not listed as expected"
+    same g.log mixed.log
+    same mixed.log g.log
+    # nothing parses: the first rejected lines on stderr, status 1
+    awk 'BEGIN { for (i = 1; i <= 20000; i++) print "not a log line " i }' >bad.log
+    same bad.log
+    grep -q 'bad.log:3: not a log line 3$' want.err || fail "rejected lines of bad.log not listed"
+    same --json bad.log mixed.log
+    ;;
+  jobs_inputs)
+    same g.log "$basic" mixed.log
+    same --json g.log /nonexistent/x.log "$basic"
+    same --json g.log "$data"
+    in=mixed.log; same --json; same --csv -; same - g.log
+    ;;
+  esac
+  ;;
+jobs_numbers)
+  for v in "" "-1" " 2" "2x" "1.5" "257" "0x2" "99999999999999999999999"; do
+    run --jobs "$v" "$basic"; expect_error
+    grep -q '^logstats: --jobs needs a whole number from 0 to 256' err || fail "--jobs '$v': no clear message"
+  done
+  run --jobs; expect_error
+  run --jobs=2 --json "$basic"
+  [ "$(rc)" -eq 0 ] && grep -q '^{"lines": 14, "parsed": 6,' out || fail "--jobs=2 not taken"
+  touch f.log
+  run --follow --idle 1 --jobs 2 f.log; expect_error
+  grep -q -- '--follow' err || fail "--jobs with --follow: message does not say why"
+  run --follow --idle 1 --jobs 1 f.log
+  [ "$(rc)" -eq 0 ] || fail "--follow --jobs 1 refused"
+  ;;
 *) echo "unknown case $case_name"; exit 2 ;;
 esac
 exit 0

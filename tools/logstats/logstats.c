@@ -23,9 +23,11 @@
 #include "stats.h"
 
 #include <cogen/pipe.h>
+#include <cogen/stage.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -39,6 +41,9 @@
 #endif
 
 #define DEFAULT_BATCH 256
+/* --jobs: most threads, and the bytes of whole lines handed to one at a time. */
+#define MAX_JOBS 256
+#define JOB_CHUNK ((size_t)64 * 1024)
 
 static const char usage_text[] =
     "usage: logstats [options] [FILE...]\n"
@@ -67,7 +72,9 @@ static const char usage_text[] =
     "      --seed N     seed of the generated sample (default 1)\n"
     "      --generate FILE  write the sample log to FILE ('-': stdout) and exit\n"
     "      --lines N    lines written by --generate (default 1000000)\n"
-    "      --batch N    lines per pipeline send (default 256; 0: one send per line)\n";
+    "      --batch N    lines per pipeline send (default 256; 0: one send per line)\n"
+    "      --jobs N     parse and aggregate on N threads (default 1; 0: one per CPU);\n"
+    "                   the report is the same whatever N (not with --follow)\n";
 
 /* ---- errors: one format, "logstats: ...", on stderr */
 
@@ -131,8 +138,8 @@ typedef struct options options;
 struct options {
     bool json, csv, follow, help, version, utc;
     const char *grep, *generate, *format, *html;
-    unsigned long long batch, lines, seed, idle, top, sample, interval;
-    bool have_sample;
+    unsigned long long batch, lines, seed, idle, top, sample, interval, jobs;
+    bool have_sample, have_jobs;
     const char **files;
     size_t nfiles;
 };
@@ -170,7 +177,7 @@ static const optdef optdefs[] = {
     {"--generate", 1, 0, 0},  {"--lines", 2, 0, 1ull << 40}, {"--sample", 2, 0, 1ull << 40},
     {"--seed", 2, 0, ~0ull},  {"--batch", 2, 0, 1u << 20},   {"--idle", 2, 0, 86400 * 365},
     {"--top", 2, 1, 1000000}, {"--format", 1, 0, 0},         {"--csv", 0, 0, 0},
-    {"--html", 1, 0, 0},      {"--interval", 2, 1, 86400},
+    {"--html", 1, 0, 0},      {"--interval", 2, 1, 86400},   {"--jobs", 2, 0, MAX_JOBS},
 };
 
 static int set_option(options *o, const char *name, const char *val)
@@ -216,6 +223,8 @@ static int set_option(options *o, const char *name, const char *val)
         o->top = n;
     else if (!strcmp(name, "--interval"))
         o->interval = n;
+    else if (!strcmp(name, "--jobs"))
+        o->jobs = n, o->have_jobs = true;
     return 0;
 }
 
@@ -226,6 +235,7 @@ static int parse_options(options *o, int argc, char **argv)
     o->lines = 1000000;
     o->seed = 1;
     o->top = 10;
+    o->jobs = 1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--")) {
@@ -271,7 +281,20 @@ static int parse_options(options *o, int argc, char **argv)
 
 /* ---- the pipeline */
 
-typedef struct app {
+typedef struct app app;
+
+typedef struct aggctx {
+    app *a;
+    void (*fn)(stats *, const log_rec *);
+} aggctx;
+
+#define NAGGS 9
+
+struct jobs;
+
+/* One parse-and-aggregate pipeline and its figures: the only one, or, with
+ * --jobs, one per worker thread (the main one then only merges). */
+struct app {
     stats st;
     size_t batch;
     log_rec *recs; /* parse output, reused for every batch */
@@ -281,16 +304,21 @@ typedef struct app {
     cogen_pipe *p;
     cogen *head;
     cogen_source_opts src;
+    aggctx ctx[NAGGS];
     const log_format *fmt; /* NULL: recognise each line's format */
     const struct options *opts;
     int report_failed;   /* a refreshed report could not be written */
     const char *file;    /* current input, for rejected lines */
-    uint64_t file_first; /* st.lines when it started */
+    uint64_t file_first; /* st.lines when it started (--jobs: when the chunk did) */
+    /* --jobs: the chunk being parsed, and the chunk of each rejected line */
+    uint64_t chunk_seq;
+    uint64_t reject_seq[STATS_REJECTS];
+    struct jobs *jobs; /* the main app with --jobs, else NULL */
     /* progress on a terminal */
     bool progress;
     uint64_t total_bytes, done_bytes, file_bytes;
     long long started_ms, shown_ms;
-} app;
+};
 
 static int parse_line(const app *a, const char *s, size_t n, log_rec *r)
 {
@@ -299,9 +327,11 @@ static int parse_line(const app *a, const char *s, size_t n, log_rec *r)
 
 static void reject(app *a, const cogen_str *l, uint64_t index_in_batch)
 {
-    if (a->st.nrejects < STATS_REJECTS)
+    if (a->st.nrejects < STATS_REJECTS) {
+        a->reject_seq[a->st.nrejects] = a->chunk_seq;
         stats_reject(&a->st, a->file, a->st.lines - a->file_first + index_in_batch + 1, l->ptr,
                      l->len);
+    }
 }
 
 /* The parse stage: a line (or a batch of lines) in, records out. */
@@ -339,11 +369,6 @@ static void *parse_stage(void *item, void *ud)
     return k ? &a->out : NULL;
 }
 
-typedef struct aggctx {
-    app *a;
-    void (*fn)(stats *, const log_rec *);
-} aggctx;
-
 static void agg_sink(void *item, void *ud)
 {
     aggctx *c = ud;
@@ -355,9 +380,6 @@ static void agg_sink(void *item, void *ud)
         c->fn(&c->a->st, item);
     }
 }
-
-#define NAGGS 9
-static aggctx ctx[NAGGS];
 
 static int build_pipeline(app *a)
 {
@@ -379,8 +401,8 @@ static int build_pipeline(app *a)
     if (!(a->p = cogen_pipe_new()))
         return -1;
     for (size_t i = 0; i < naggs; i++) {
-        ctx[i] = (aggctx){a, fns[i]};
-        if (!(aggs[i] = cogen_pipe_sink(a->p, names[i], agg_sink, NULL, &ctx[i])))
+        a->ctx[i] = (aggctx){a, fns[i]};
+        if (!(aggs[i] = cogen_pipe_sink(a->p, names[i], agg_sink, NULL, &a->ctx[i])))
             return -1;
     }
     cogen *bc = cogen_pipe_broadcast(a->p, "broadcast", aggs, naggs);
@@ -388,6 +410,274 @@ static int build_pipeline(app *a)
     a->src.batch = a->batch;
     a->src.flags = COGEN_SRC_KEEP_OPEN;
     return a->head ? 0 : -1;
+}
+
+static void free_app(app *a)
+{
+    cogen_pipe_free(a->p);
+    stats_free(&a->st);
+    free(a->recs);
+    free(a->rec_ptrs);
+}
+
+/* ---- --jobs: the parse-and-aggregate on worker threads
+ *
+ *   reader -> chunks of whole lines -> parallel stage (N workers, each
+ *   feeding its chunks to a pipeline of its own, as above, into stats of
+ *   its own) -> chunk outcomes (line counts), on the main thread
+ *
+ * At the end the workers' stats are merged into the main app's. A worker
+ * takes chunks in the order they were dealt, so its first rejected lines
+ * are its earliest; the first of all of them, by chunk and line, are the
+ * ones --jobs 1 lists, once each chunk's line number in its input is known
+ * from the line counts of the chunks before it. */
+
+/* A chunk as it crosses to a worker (copied with its bytes). */
+typedef struct chunk {
+    uint64_t seq;
+    const char *file;
+    size_t len;
+    const char *ptr; /* the bytes: right after the struct in a copy */
+} chunk;
+
+typedef struct chunk_done {
+    uint64_t seq, lines;
+} chunk_done;
+
+typedef struct jobs {
+    size_t n;
+    app *main;
+    cogen *stage; /* the parallel stage; sends chunk_done to `done` */
+    cogen *done;
+    pthread_mutex_t mu; /* guards parts */
+    app **parts;
+    size_t nparts;
+    uint64_t next_seq, input_seq; /* the first chunk of the current input */
+    uint64_t *input_start;        /* by chunk: the first chunk of its input */
+    uint64_t *lines;              /* by chunk: its lines, once parsed */
+    size_t cap;
+    uint64_t lines_done;
+    bool failed; /* said already */
+} jobs;
+
+static _Thread_local app *my_part;
+
+static void *chunk_copy(void *item, void *ud)
+{
+    (void)ud;
+    const chunk *c = item;
+    chunk *k = malloc(sizeof *k + c->len);
+    if (k) {
+        *k = *c;
+        memcpy(k + 1, c->ptr, c->len);
+        k->ptr = (const char *)(k + 1);
+    }
+    return k;
+}
+
+static void chunk_release(void *item, void *ud)
+{
+    (void)ud;
+    free(item);
+}
+
+static void free_part(app *part)
+{
+    free_app(part);
+    free(part);
+}
+
+/* This worker thread's pipeline, made at its first chunk. */
+static app *worker_part(jobs *j)
+{
+    if (my_part)
+        return my_part;
+    const app *m = j->main;
+    app *part = calloc(1, sizeof *part);
+    if (!part)
+        return NULL;
+    stats_init(&part->st);
+    part->st.top = m->st.top;
+    part->st.utc = m->st.utc;
+    part->st.grep = m->st.grep;
+    part->st.grep_len = m->st.grep_len;
+    part->batch = m->batch;
+    part->fmt = m->fmt;
+    if (build_pipeline(part) < 0) {
+        free_part(part);
+        return NULL;
+    }
+    pthread_mutex_lock(&j->mu);
+    j->parts[j->nparts++] = part; /* one per worker: room for n */
+    pthread_mutex_unlock(&j->mu);
+    return my_part = part;
+}
+
+/* The parallel stage's work: one chunk through this worker's pipeline. */
+static void *parse_chunk(void *item, void *ud)
+{
+    jobs *j = ud;
+    const chunk *c = item;
+    app *part = worker_part(j);
+    if (!part)
+        cogen_raise(cogen_current(), COGEN_ENOMEM, "out of memory making a worker's pipeline");
+    part->file = c->file;
+    part->file_first = part->st.lines;
+    part->chunk_seq = c->seq;
+    if (cogen_pipe_feed_mem(part->p, c->ptr, c->len, part->head, &part->src) < 0) {
+        const cogen_err *e = cogen_pipe_error(part->p);
+        cogen_raise(cogen_current(), e->code, "stage '%s': %s", e->where, e->msg);
+    }
+    chunk_done *d = malloc(sizeof *d);
+    if (!d)
+        cogen_raise(cogen_current(), COGEN_ENOMEM, "out of memory");
+    d->seq = c->seq;
+    d->lines = part->st.lines - part->file_first;
+    return d;
+}
+
+static void done_release(void *result, void *ud)
+{
+    (void)ud;
+    free(result);
+}
+
+/* On the main thread: a chunk's line count. */
+static void chunk_parsed(void *item, void *ud)
+{
+    jobs *j = ud;
+    const chunk_done *d = item;
+    j->lines[d->seq] = d->lines;
+    j->lines_done += d->lines;
+}
+
+static int jobs_start(jobs *j, app *main_app, size_t n)
+{
+    memset(j, 0, sizeof *j);
+    j->n = n;
+    j->main = main_app;
+    pthread_mutex_init(&j->mu, NULL);
+    j->parts = calloc(n, sizeof *j->parts);
+    if (!j->parts || !(main_app->p = cogen_pipe_new()))
+        return -1;
+    j->done = cogen_pipe_sink(main_app->p, "lines", chunk_parsed, NULL, j);
+    /* A few chunks in flight per worker: enough to keep each busy, few
+     * enough to bound the memory (capacity x JOB_CHUNK bytes). */
+    cogen_stage_opts so = {4 * n, 0, chunk_copy, chunk_release, NULL, 0};
+    j->stage = j->done
+                   ? cogen_stage_parallel("parse", n, parse_chunk, done_release, j, j->done, &so)
+                   : NULL;
+    main_app->jobs = j;
+    return j->stage ? 0 : -1;
+}
+
+/* Hands buf (whole lines) to the workers, in chunks of about JOB_CHUNK. */
+static int jobs_feed(jobs *j, const char *file, const char *buf, size_t len)
+{
+    while (len) {
+        size_t n = len;
+        if (n > JOB_CHUNK) {
+            const char *nl = memrchr(buf, '\n', JOB_CHUNK);
+            if (!nl)
+                nl = memchr(buf + JOB_CHUNK, '\n', len - JOB_CHUNK);
+            n = nl ? (size_t)(nl - buf) + 1 : len;
+        }
+        if (j->next_seq == j->cap) {
+            size_t cap = j->cap ? 2 * j->cap : 1024;
+            uint64_t *s = realloc(j->input_start, cap * sizeof *s);
+            if (s)
+                j->input_start = s;
+            uint64_t *l = s ? realloc(j->lines, cap * sizeof *l) : NULL;
+            if (!l) {
+                complain("out of memory%s%s", "", "");
+                return -1;
+            }
+            j->lines = l;
+            j->cap = cap;
+        }
+        j->input_start[j->next_seq] = j->input_seq;
+        j->lines[j->next_seq] = 0;
+        chunk c = {j->next_seq++, file, n, buf};
+        if (cogen_send(j->stage, &c, NULL) != COGEN_YIELDED) {
+            const cogen_err *e = cogen_last_error(j->stage);
+            j->failed = true;
+            complain("error in the pipeline, stage '%s': %s", e->where, e->msg);
+            return -1;
+        }
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* The true line number of a worker's rejected line. */
+static uint64_t reject_line(const jobs *j, uint64_t seq, uint64_t line_in_chunk)
+{
+    uint64_t line = line_in_chunk;
+    for (uint64_t s = j->input_start[seq]; s < seq; s++)
+        line += j->lines[s];
+    return line;
+}
+
+typedef struct ranked_reject {
+    uint64_t seq;
+    struct stats_reject r;
+} ranked_reject;
+
+static int by_chunk_and_line(const void *x, const void *y)
+{
+    const ranked_reject *a = x, *b = y;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return (a->r.line > b->r.line) - (a->r.line < b->r.line);
+}
+
+/* After the stage has been closed (the workers joined): every worker's
+ * figures into the main app's, the first rejected lines renumbered. */
+static void jobs_merge(jobs *j)
+{
+    stats *st = &j->main->st;
+    ranked_reject rr[MAX_JOBS * STATS_REJECTS];
+    size_t nr = 0;
+    for (size_t i = 0; i < j->nparts; i++) {
+        app *part = j->parts[i];
+        for (size_t k = 0; k < part->st.nrejects; k++)
+            rr[nr++] = (ranked_reject){part->reject_seq[k], part->st.rejects[k]};
+        part->st.nrejects = 0;
+        stats_merge(st, &part->st);
+    }
+    qsort(rr, nr, sizeof *rr, by_chunk_and_line);
+    for (size_t k = 0; k < nr && st->nrejects < STATS_REJECTS; k++) {
+        rr[k].r.line = reject_line(j, rr[k].seq, rr[k].r.line);
+        st->rejects[st->nrejects++] = rr[k].r;
+    }
+}
+
+/* Closes the stage (drains the chunks, joins the workers); 0, or -1 after
+ * saying why. */
+static int jobs_close(jobs *j)
+{
+    if (!j->stage)
+        return j->failed ? -1 : 0;
+    int rc = cogen_close(j->stage);
+    if (rc != 0 && !j->failed) {
+        const cogen_err *e = cogen_last_error(j->stage);
+        complain("error in the pipeline, stage '%s': %s", e->where, e->msg);
+    }
+    cogen_free(j->stage);
+    j->stage = NULL;
+    return rc != 0 || j->failed ? -1 : 0;
+}
+
+static void jobs_free(jobs *j)
+{
+    (void)jobs_close(j);
+    for (size_t i = 0; i < j->nparts; i++)
+        free_part(j->parts[i]);
+    free(j->parts);
+    free(j->input_start);
+    free(j->lines);
+    pthread_mutex_destroy(&j->mu);
 }
 
 static long long now_ms(void)
@@ -404,16 +694,16 @@ static void show_progress(app *a, bool force)
         return;
     a->shown_ms = now;
     double secs = (double)(now - a->started_ms) / 1000.0;
-    double rate = secs > 0 ? (double)a->st.lines / secs : 0;
+    uint64_t lines = a->jobs ? a->jobs->lines_done : a->st.lines;
+    double rate = secs > 0 ? (double)lines / secs : 0;
     uint64_t done = a->done_bytes + a->file_bytes;
     if (a->total_bytes && done <= a->total_bytes) {
         double frac = (double)done / (double)a->total_bytes;
         double eta = frac > 0 ? secs / frac - secs : 0;
         fprintf(stderr, "\rlogstats: %3.0f%%  %llu lines  %.0f lines/s  ETA %.0f s   ", frac * 100,
-                (unsigned long long)a->st.lines, rate, eta);
+                (unsigned long long)lines, rate, eta);
     } else {
-        fprintf(stderr, "\rlogstats: %llu lines  %.0f lines/s   ", (unsigned long long)a->st.lines,
-                rate);
+        fprintf(stderr, "\rlogstats: %llu lines  %.0f lines/s   ", (unsigned long long)lines, rate);
     }
 }
 
@@ -428,6 +718,8 @@ static void on_progress(void *ud, uint64_t bytes)
 static int on_lines(void *ud, const char *buf, size_t len)
 {
     app *a = ud;
+    if (a->jobs)
+        return jobs_feed(a->jobs, a->file, buf, len);
     if (cogen_pipe_feed_mem(a->p, buf, len, a->head, &a->src) >= 0)
         return 0;
     const cogen_err *e = cogen_pipe_error(a->p);
@@ -439,6 +731,8 @@ static void start_input(app *a, const char *name)
 {
     a->file = name;
     a->file_first = a->st.lines;
+    if (a->jobs)
+        a->jobs->input_seq = a->jobs->next_seq;
     a->done_bytes += a->file_bytes;
     a->file_bytes = 0;
 }
@@ -557,14 +851,6 @@ static size_t feed_files(app *a, const options *o, size_t *readable)
     return bad;
 }
 
-static void free_app(app *a)
-{
-    cogen_pipe_free(a->p);
-    stats_free(&a->st);
-    free(a->recs);
-    free(a->rec_ptrs);
-}
-
 /* Writes the HTML report to path: to a temporary file renamed over it, so
  * that a reader (or a refreshing browser) never sees half a page. */
 static int write_html(const stats *st, const char *path)
@@ -627,6 +913,22 @@ static void refresh(void *ud)
         a->report_failed = 1;
 }
 
+/* --jobs N, 0 being one thread per CPU. */
+static size_t thread_count(const options *o)
+{
+    if (o->jobs)
+        return (size_t)o->jobs;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (size_t)n;
+}
+
+static void finish(app *a)
+{
+    if (a->jobs)
+        jobs_free(a->jobs); /* before the pipe its stage sends to */
+    free_app(a);
+}
+
 static int run(const options *o)
 {
     static app a;
@@ -650,8 +952,12 @@ static int run(const options *o)
         a.st.grep = o->grep;
         a.st.grep_len = strlen(o->grep);
     }
-    if (build_pipeline(&a) < 0) {
+    static jobs j;
+    size_t nthreads = thread_count(o);
+    if (nthreads > 1 ? jobs_start(&j, &a, nthreads) < 0 : build_pipeline(&a) < 0) {
         complain("cannot build the pipeline: %s%s", strerror(errno), "");
+        if (a.jobs)
+            jobs_free(&j);
         free_app(&a);
         return 1;
     }
@@ -674,7 +980,11 @@ static int run(const options *o)
         bad = feed_files(&a, o, &readable);
     }
     int status = bad ? 1 : 0;
-    if (cogen_close(a.head) != 0 || cogen_pipe_error(a.p)->code != 0) {
+    if (a.jobs) {
+        if (jobs_close(&j) < 0)
+            status = 1;
+        jobs_merge(&j);
+    } else if (cogen_close(a.head) != 0 || cogen_pipe_error(a.p)->code != 0) {
         const cogen_err *e = cogen_pipe_error(a.p);
         if (e->code == 0)
             e = cogen_last_error(a.head);
@@ -684,7 +994,7 @@ static int run(const options *o)
     if (a.progress && a.st.lines)
         fprintf(stderr, "\r%70s\r", "");
     if (readable == 0) {
-        free_app(&a);
+        finish(&a);
         return 1; /* every input was skipped: each said why; no report */
     }
     if (a.st.lines > 0 && a.st.parsed == 0) {
@@ -692,7 +1002,7 @@ static int run(const options *o)
                 "logstats: no line is in a log format logstats reads (%llu lines); the first:\n",
                 (unsigned long long)a.st.lines);
         stats_print_rejects(&a.st, stderr);
-        free_app(&a);
+        finish(&a);
         return 1;
     }
     if (print_report(&a, o) < 0 || a.report_failed)
@@ -702,7 +1012,7 @@ static int run(const options *o)
                 "logstats: %zu input%s skipped or cut short (see above): the report leaves "
                 "%s out\n",
                 bad, bad == 1 ? "" : "s", bad == 1 ? "it" : "them");
-    free_app(&a);
+    finish(&a);
     return status;
 }
 
@@ -732,6 +1042,9 @@ int main(int argc, char **argv)
         rc = 2;
     } else if (o.interval && !o.follow) {
         complain("--interval refreshes the report of --follow: give --follow too%s%s", "", "");
+        rc = 2;
+    } else if (o.follow && o.have_jobs && o.jobs != 1) {
+        complain("--follow reads on one thread: give no --jobs with it (or --jobs 1)%s%s", "", "");
         rc = 2;
     } else if (o.follow && (o.nfiles != 1 || !strcmp(o.files[0], "-"))) {
         complain("--follow needs exactly one FILE (not standard input)%s%s", "", "");
