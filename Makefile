@@ -5,8 +5,9 @@
 #   make test       build and run the whole test suite (both engines)
 #   make bench      every benchmark against its peers, each writing its table
 #                   (bench/run.sh: the core; bench/pipeline/run.sh: the
-#                   pipeline vs a fused loop; bench/logtools/run.sh: logstats
-#                   vs GoAccess). One of them: make bench-core, bench-pipeline,
+#                   pipeline vs a fused loop, and jobs.sh: logstats --jobs
+#                   N vs 1; bench/logtools/run.sh: logstats vs GoAccess).
+#                   One of them: make bench-core, bench-pipeline,
 #                   bench-logtools
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
@@ -48,6 +49,7 @@ bench-core: deps
 
 bench-pipeline: deps
 	@sh bench/pipeline/run.sh
+	@sh bench/pipeline/jobs.sh
 
 bench-logtools: deps
 	@sh bench/logtools/run.sh
