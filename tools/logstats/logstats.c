@@ -15,7 +15,8 @@
  * Each line is parsed once; the parsed records go to every aggregator. The
  * aggregates live in one `stats`; stats_merge() combines partial ones, so
  * the parse-and-aggregate part can be run on several parts of the input at
- * once and merged before the report.
+ * once and merged before the report: --jobs N does so on N threads (see
+ * "--jobs" below).
  */
 #include "gen.h"
 #include "input.h"
@@ -556,6 +557,7 @@ static int jobs_start(jobs *j, app *main_app, size_t n)
     memset(j, 0, sizeof *j);
     j->n = n;
     j->main = main_app;
+    main_app->jobs = j; /* from here on, finish() frees j */
     pthread_mutex_init(&j->mu, NULL);
     j->parts = calloc(n, sizeof *j->parts);
     if (!j->parts || !(main_app->p = cogen_pipe_new()))
@@ -956,9 +958,7 @@ static int run(const options *o)
     size_t nthreads = thread_count(o);
     if (nthreads > 1 ? jobs_start(&j, &a, nthreads) < 0 : build_pipeline(&a) < 0) {
         complain("cannot build the pipeline: %s%s", strerror(errno), "");
-        if (a.jobs)
-            jobs_free(&j);
-        free_app(&a);
+        finish(&a);
         return 1;
     }
     size_t bad = 0, readable = 0;
