@@ -26,7 +26,7 @@ fi
 
 group() {
   case "$1" in
-    build) echo cmake ninja-build gcc make python3 ;;
+    build) echo cmake ninja-build gcc make python3 libexpat1-dev ;;
     lint) echo clang clang-format clang-tidy ;;
     valgrind) echo valgrind ;;
     install) echo pkg-config ;;

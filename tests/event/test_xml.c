@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* expat sources: events pushed into coroutines and pulled from a
+ * generator, joined text, errors with line and column, failing targets,
+ * failure injection. */
+#include <cogen.h>
+#include <cogen/xml.h>
+
+#include "harness.h"
+#include "shared.h"
+
+#include <stdint.h>
+#include <unistd.h>
+
+/* Appends each event to a text log: "<name a=v>", "[text]", "</name>". */
+typedef struct collector {
+    char log[4096];
+    size_t n;
+    int events, fail_after; /* raise on the event after fail_after (0: never) */
+} collector;
+
+static void append(collector *c, const char *fmt, const char *a, const char *b)
+{
+    int k = snprintf(c->log + c->n, sizeof c->log - c->n, fmt, a, b);
+    if (k > 0)
+        c->n += (size_t)k < sizeof c->log - c->n ? (size_t)k : sizeof c->log - c->n - 1;
+}
+
+static void log_event(collector *c, const cogen_xml_event *ev)
+{
+    if (ev->kind == COGEN_XML_START) {
+        append(c, "<%s%s", ev->name, "");
+        for (const char **a = ev->attrs; *a; a += 2)
+            append(c, " %s=%s", a[0], a[1]);
+        append(c, "%s%s", ">", "");
+    } else if (ev->kind == COGEN_XML_END) {
+        append(c, "</%s>%s", ev->name, "");
+    } else {
+        CHECK(strlen(ev->text) == ev->len);
+        append(c, "[%s]%s", ev->text, "");
+    }
+}
+
+static void *collect_body(cogen *self, void *arg)
+{
+    collector *c = arg;
+    void *item = NULL;
+    while (cogen_yield(self, NULL, &item) == COGEN_SENT) {
+        c->events++;
+        if (c->fail_after && c->events > c->fail_after)
+            cogen_raise(self, 42, "enough after %d events", c->fail_after);
+        log_event(c, item);
+    }
+    return NULL;
+}
+
+static cogen *collector_try(collector *c)
+{
+    memset(c, 0, sizeof *c);
+    cogen_opts o = {0, "collector", COGEN_PRIMED};
+    return cogen_new(collect_body, c, &o);
+}
+
+static cogen *collector_new(collector *c)
+{
+    cogen *g = collector_try(c);
+    CHECK(g);
+    return g;
+}
+
+static const char doc[] = "<?xml version=\"1.0\"?>\n"
+                          "<buses>\n"
+                          "  <bus id=\"7\" kind='a&amp;b'>\n"
+                          "    <route>22</route>\n"
+                          "    <stop>Clark &amp; Lake, <![CDATA[<north>]]> side</stop>\n"
+                          "    <empty/>\n"
+                          "  </bus>\n"
+                          "</buses>\n";
+
+static const char want[] =
+    "<buses>[\n  ]<bus id=7 kind=a&b>[\n    ]<route>[22]</route>[\n    ]<stop>"
+    "[Clark & Lake, <north> side]</stop>[\n    ]<empty></empty>[\n  ]</bus>[\n]</buses>";
+
+static int temp_fd(const char *text, size_t len)
+{
+    char path[] = "/tmp/cogen-xml-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
+    CHECK(write(fd, text, len) == (ssize_t)len);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    return fd;
+}
+
+TEST(xml_push_from_memory_joins_text)
+{
+    collector c;
+    cogen *g = collector_new(&c);
+    cogen_xml_error err;
+    long long n = cogen_xml_feed_mem(doc, sizeof doc - 1, g, NULL, &err);
+    CHECK_EQ_INT(err.code, 0);
+    CHECK_EQ_INT(n, c.events);
+    CHECK_STR(c.log, want);
+    CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED); /* closed at the end */
+    cogen_free(g);
+}
+
+/* Read through buffers of 1 to 64 bytes, expat splits text anywhere: the
+ * events are the same. */
+TEST(xml_push_from_fd_any_buffer_size_same_events)
+{
+    for (size_t bs = 1; bs <= 64; bs = bs < 8 ? bs + 1 : bs * 2) {
+        collector c;
+        cogen *g = collector_new(&c);
+        int fd = temp_fd(doc, sizeof doc - 1);
+        cogen_xml_opts o = {"bus feed", bs, 0};
+        cogen_xml_error err;
+        CHECK(cogen_xml_feed_fd(fd, g, &o, &err) > 0);
+        close(fd);
+        if (strcmp(c.log, want) != 0) {
+            fprintf(stderr, "bufsize %zu: %s\n", bs, c.log);
+            CHECK(0);
+        }
+        cogen_free(g);
+    }
+}
+
+TEST(xml_failing_target_stops_the_parser)
+{
+    collector c;
+    cogen *g = collector_new(&c);
+    c.fail_after = 3;
+    cogen_xml_error err;
+    CHECK_EQ_INT(cogen_xml_feed_mem(doc, sizeof doc - 1, g, NULL, &err), COGEN_ERROR);
+    CHECK_EQ_INT(err.code, 42);
+    CHECK_STR(err.where, "collector");
+    CHECK_STR(err.msg, "enough after 3 events");
+    CHECK_EQ_INT(c.events, 4); /* nothing delivered after the failure */
+    CHECK_EQ_INT(err.line, 0);
+    /* a target that has ended: COGEN_EPIPE */
+    CHECK_EQ_INT(cogen_xml_feed_mem(doc, sizeof doc - 1, g, NULL, &err), COGEN_ERROR);
+    CHECK_EQ_INT(err.code, COGEN_EPIPE);
+    cogen_free(g);
+    CHECK_EQ_INT(cogen_xml_feed_mem(doc, 1, NULL, NULL, &err), COGEN_ERROR);
+    CHECK_EQ_INT(err.code, COGEN_EINVAL);
+    CHECK_EQ_INT(cogen_xml_feed_fd(-1, NULL, NULL, &err), COGEN_ERROR);
+    CHECK_EQ_INT(err.code, COGEN_EINVAL);
+}
+
+typedef struct bad_xml {
+    const char *in;
+    int code;
+    unsigned long line, column;
+    const char *events; /* delivered before the error */
+} bad_xml;
+
+static const bad_xml bad_docs[] = {
+    {"<a>\n <b>x</a>", COGEN_ESYNTAX, 2, 8, "<a>[\n ]<b>"},
+    {"<a>\n<b>text", COGEN_ETRUNCATED, 2, 8, "<a>[\n]<b>"},
+    {"", COGEN_ETRUNCATED, 1, 1, ""},
+    {"<a x='1' x='2'/>", COGEN_ESYNTAX, 1, 10, ""},
+    {"<a>&nope;</a>", COGEN_ESYNTAX, 1, 4, "<a>"},
+    {"<a></a><b/>", COGEN_ESYNTAX, 1, 8, "<a></a>"},
+};
+
+TEST(xml_malformed_and_truncated_documents_name_line_and_column)
+{
+    for (size_t i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++) {
+        const bad_xml *b = &bad_docs[i];
+        for (int via_fd = 0; via_fd < 2; via_fd++) {
+            collector c;
+            cogen *g = collector_new(&c);
+            cogen_xml_error err;
+            long long r;
+            if (via_fd) {
+                int fd = temp_fd(b->in, strlen(b->in));
+                cogen_xml_opts o = {NULL, 3, 0};
+                r = cogen_xml_feed_fd(fd, g, &o, &err);
+                close(fd);
+            } else {
+                r = cogen_xml_feed_mem(b->in, strlen(b->in), g, NULL, &err);
+            }
+            if (r != COGEN_ERROR || err.code != b->code || err.line != b->line ||
+                err.column != b->column || strcmp(c.log, b->events) != 0) {
+                fprintf(stderr, "doc %zu fd %d: r %lld code %d line %lu col %lu msg %s log %s\n", i,
+                        via_fd, r, err.code, err.line, err.column, err.msg, c.log);
+                CHECK(0);
+            }
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "line %lu, column %lu: ", b->line, b->column);
+            CHECK(strncmp(err.msg, prefix, strlen(prefix)) == 0);
+            CHECK_STR(err.where, "xml");
+            CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
+            cogen_free(g);
+        }
+    }
+}
+
+static void pull_all(cogen_xml_reader *r, collector *c)
+{
+    const cogen_xml_event *ev;
+    while (cogen_xml_next(r, &ev) == 1)
+        log_event(c, ev);
+}
+
+TEST(xml_pull_yields_events_from_inside_callbacks)
+{
+    collector c;
+    memset(&c, 0, sizeof c);
+    cogen_xml_reader *r = cogen_xml_reader_mem(doc, sizeof doc - 1, NULL);
+    CHECK(r);
+    pull_all(r, &c);
+    CHECK_STR(c.log, want);
+    CHECK_EQ_INT(cogen_xml_reader_error(r)->code, 0);
+    CHECK_EQ_INT(cogen_xml_next(r, NULL), 0); /* ended, and stays so */
+    cogen_xml_reader_free(r);
+
+    memset(&c, 0, sizeof c);
+    int fd = temp_fd(doc, sizeof doc - 1);
+    cogen_xml_opts o = {"iter", 5, 0};
+    r = cogen_xml_reader_fd(fd, &o);
+    CHECK(r);
+    pull_all(r, &c);
+    CHECK_STR(c.log, want);
+    CHECK_STR(cogen_name(cogen_xml_reader_generator(r)), "iter");
+    cogen_xml_reader_free(r);
+    close(fd);
+    CHECK(cogen_xml_reader_fd(-1, NULL) == NULL && errno == EINVAL);
+    CHECK(cogen_xml_reader_mem(NULL, 3, NULL) == NULL && errno == EINVAL);
+    CHECK_EQ_INT(cogen_xml_next(NULL, NULL), COGEN_ERROR);
+}
+
+TEST(xml_pull_errors_and_early_free)
+{
+    collector c;
+    memset(&c, 0, sizeof c);
+    cogen_xml_reader *r = cogen_xml_reader_mem("<a>\n <b>x</a>", 13, NULL);
+    CHECK(r);
+    pull_all(r, &c);
+    CHECK_STR(c.log, "<a>[\n ]<b>"); /* pending text is not delivered */
+    const cogen_xml_error *e = cogen_xml_reader_error(r);
+    CHECK_EQ_INT(e->code, COGEN_ESYNTAX);
+    CHECK_EQ_INT(e->line, 2);
+    CHECK_EQ_INT(e->column, 8);
+    CHECK_EQ_INT(cogen_xml_next(r, NULL), COGEN_ERROR); /* stays failed */
+    cogen_xml_reader_free(r);
+    /* freed in the middle of the document, suspended inside a callback */
+    r = cogen_xml_reader_mem(doc, sizeof doc - 1, NULL);
+    CHECK(r);
+    const cogen_xml_event *ev;
+    CHECK_EQ_INT(cogen_xml_next(r, &ev), 1);
+    CHECK_EQ_INT(cogen_xml_next(r, &ev), 1);
+    CHECK_EQ_INT(ev->kind, COGEN_XML_TEXT);
+    cogen_xml_reader_free(r);
+    /* and before it started */
+    cogen_xml_reader_free(cogen_xml_reader_mem(doc, sizeof doc - 1, NULL));
+}
+
+/* ---- every failure point, walked */
+
+static bool xml_everything(void)
+{
+    bool complete = true;
+    collector c;
+    errno = 0;
+    cogen *g = collector_try(&c);
+    if (!g) { /* the core's stack cache is cold (e.g. under ASan) */
+        CHECK_EQ_INT(errno, ENOMEM);
+        return false;
+    }
+    cogen_xml_error err;
+    if (cogen_xml_feed_mem(doc, sizeof doc - 1, g, NULL, &err) < 0) {
+        CHECK_EQ_INT(err.code, COGEN_ENOMEM);
+        complete = false;
+    } else {
+        CHECK_STR(c.log, want);
+    }
+    cogen_free(g);
+    g = collector_try(&c);
+    if (!g) {
+        CHECK_EQ_INT(errno, ENOMEM);
+        return false;
+    }
+    int fd = temp_fd(doc, sizeof doc - 1);
+    cogen_xml_opts o = {NULL, 16, 0};
+    if (cogen_xml_feed_fd(fd, g, &o, &err) < 0) {
+        CHECK(err.code == COGEN_ENOMEM || err.code == COGEN_EIO);
+        complete = false;
+    } else {
+        CHECK_STR(c.log, want);
+    }
+    cogen_free(g);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    errno = 0;
+    cogen_xml_reader *r = cogen_xml_reader_fd(fd, &o);
+    if (!r) {
+        CHECK_EQ_INT(errno, ENOMEM);
+        complete = false;
+    } else {
+        memset(&c, 0, sizeof c);
+        pull_all(r, &c);
+        int code = cogen_xml_reader_error(r)->code;
+        if (code) {
+            CHECK(code == COGEN_ENOMEM || code == COGEN_EIO);
+            complete = false;
+        } else {
+            CHECK_STR(c.log, want);
+        }
+        cogen_xml_reader_free(r);
+    }
+    close(fd);
+    return complete;
+}
+
+TEST(xml_walk_every_failure_point)
+{
+    long k;
+    for (k = 0; k < 5000; k++) {
+        cogen__fail_after(k);
+        bool complete = xml_everything();
+        long failed = cogen__fail_count();
+        cogen__fail_after(-1);
+        if (failed == 0) {
+            CHECK(complete);
+            break;
+        }
+    }
+    if (getenv("WALK_TRACE"))
+        fprintf(stderr, "points: %ld\n", k);
+    /* expat's own allocations (parser, buffers, names), the text buffer,
+     * every read; fewer means one stopped asking the failure injector. */
+    CHECK(k >= 30 && k < 5000);
+}
