@@ -93,8 +93,8 @@ static const char *const valid[] = {
     "GET /old HTTP/1.0\r\n\r\n",
     "\r\n\r\nGET /after-empty-lines HTTP/1.1\r\nHost: x\r\n\r\n",
     "OPTIONS * HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Tab:\t v \t\r\nX-Obs: caf\xc3\xa9\r\n\r\n",
-    "PUT /p HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nExpect: 100-Continue\r\n"
-    "Content-Length: 3\r\ncontent-length: 3\r\n\r\nabc",
+    ("PUT /p HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nExpect: 100-Continue\r\n"
+     "Content-Length: 3\r\ncontent-length: 3\r\n\r\nabc"),
     "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n",
 };
 
@@ -489,7 +489,7 @@ static void net_run(const char *in, size_t len, const size_t *cuts, size_t ncuts
     nest t = {{0}, 0, 0};
     cogen_parser *ps = cogen_parser_new(netstring, &t, NULL);
     CHECK(ps);
-    size_t pos = 0, total = 0;
+    size_t pos = 0;
     int n = 0;
     int r = COGEN_PARSE_MORE;
     for (size_t k = 0; k <= ncuts; k++) {
@@ -501,7 +501,6 @@ static void net_run(const char *in, size_t len, const size_t *cuts, size_t ncuts
             r = cogen_parser_feed(ps, c, end - pos, &used, &res);
             free(c);
             pos += used;
-            total += used;
             if (r == COGEN_ERROR)
                 break;
             if (r == COGEN_PARSE_DONE)
