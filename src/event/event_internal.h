@@ -21,7 +21,7 @@ struct cogen_parser {
     unsigned long long err_offset;
     void *result; /* of the message just completed */
     int fd;       /* pull: the fd being read; -1 when fed */
-    bool eof, failed, pulled;
+    bool eof, failed, pulled, busy;
     char *rbuf; /* pull: read buffer (lazily allocated) */
     size_t rcap, stack_size;
     cogen__errbuf e;

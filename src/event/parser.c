@@ -97,26 +97,36 @@ void cogen_parser_free(cogen_parser *ps)
     free(ps);
 }
 
-/* Runs the body until it wants more or completes a message. */
-static int resume(cogen_parser *ps, void **result)
+/* A call from the body (or a sub-parser) into its own parser: refused,
+ * nothing changed. */
+static bool busy(cogen_parser *ps)
 {
-    if (result)
-        *result = NULL;
-    if (ps->failed)
+    if (COGEN_LIKELY(!ps->busy))
+        return false;
+    set_error(ps, COGEN_EBUSY, "the parser was called from its own body");
+    return true;
+}
+
+/* Runs the body until it wants more or completes a message. Inlined into
+ * each caller: a resume costs mispredicted returns on both sides of the
+ * switch, one per call level, so the levels are kept few. */
+static inline int resume(cogen_parser *ps, void **result)
+{
+    if (COGEN_UNLIKELY(ps->failed))
         return COGEN_ERROR;
-    if (cogen_getstate(ps->gen) == COGEN_RUNNING) {
-        set_error(ps, COGEN_EBUSY, "the parser was resumed from its own body");
-        return COGEN_ERROR;
-    }
     void *mark = NULL;
-    int r = cogen_next(ps->gen, &mark);
-    if (r == COGEN_YIELDED && mark == &done_mark) {
-        if (result)
-            *result = ps->result;
-        return COGEN_PARSE_DONE;
+    ps->busy = true;
+    int r = cogen_send(ps->gen, NULL, &mark);
+    ps->busy = false;
+    if (COGEN_LIKELY(r == COGEN_YIELDED)) {
+        if (mark == &more_mark)
+            return COGEN_PARSE_MORE;
+        if (mark == &done_mark) {
+            if (result)
+                *result = ps->result;
+            return COGEN_PARSE_DONE;
+        }
     }
-    if (r == COGEN_YIELDED && mark == &more_mark)
-        return COGEN_PARSE_MORE;
     ps->failed = true;
     if (r == COGEN_ERROR)
         cogen__errbuf_copy(&ps->e, cogen_last_error(ps->gen));
@@ -139,6 +149,8 @@ int cogen_parser_feed(cogen_parser *ps, const void *buf, size_t len, size_t *use
         set_error(ps, COGEN_EINVAL, "NULL chunk");
         return COGEN_ERROR;
     }
+    if (busy(ps))
+        return COGEN_ERROR;
     const char *b = buf ? (const char *)buf : ps->empty;
     ps->fd = -1;
     set_chunk(ps, b, len);
@@ -151,10 +163,14 @@ int cogen_parser_feed(cogen_parser *ps, const void *buf, size_t len, size_t *use
 
 int cogen_parser_finish(cogen_parser *ps, void **result)
 {
+    if (result)
+        *result = NULL;
     if (!ps) {
         errno = EINVAL;
         return COGEN_ERROR;
     }
+    if (busy(ps))
+        return COGEN_ERROR;
     ps->fd = -1;
     ps->eof = true;
     set_chunk(ps, ps->empty, 0);
@@ -174,6 +190,8 @@ int cogen_parser_read(cogen_parser *ps, int fd, void **result)
         set_error(ps, COGEN_EINVAL, "bad file descriptor %d", fd);
         return COGEN_ERROR;
     }
+    if (busy(ps))
+        return COGEN_ERROR;
     if (!ps->pulled) /* a fed chunk is not ours to read again */
         set_chunk(ps, ps->empty, 0);
     ps->fd = fd;
@@ -205,6 +223,8 @@ int cogen_parser_reset(cogen_parser *ps)
         errno = EINVAL;
         return COGEN_ERROR;
     }
+    if (busy(ps))
+        return COGEN_ERROR;
     cogen_free(ps->gen);
     ps->gen = NULL;
     ps->in.pos = ps->in.end = ps->chunk_start = ps->empty;

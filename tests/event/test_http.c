@@ -562,6 +562,33 @@ TEST(parser_freed_while_a_sub_parser_waits)
     CHECK(cogen_parser_new(NULL, NULL, NULL) == NULL && errno == EINVAL);
 }
 
+/* A body that calls its own parser is refused (COGEN_EBUSY) and the parse
+ * goes on unharmed. */
+static void *self_feeder(cogen_parser *ps, cogen_input *in, void *arg)
+{
+    int *refused = arg;
+    if (cogen_parser_feed(ps, "zz", 2, NULL, NULL) == COGEN_ERROR &&
+        cogen_parser_error(ps)->code == COGEN_EBUSY)
+        ++*refused;
+    if (cogen_parser_finish(ps, NULL) == COGEN_ERROR &&
+        cogen_parser_read(ps, 0, NULL) == COGEN_ERROR && cogen_parser_reset(ps) == COGEN_ERROR)
+        ++*refused;
+    int c = cogen_parser_getc(ps, in);
+    return c == 'a' ? arg : NULL;
+}
+
+TEST(parser_called_from_its_own_body_is_refused)
+{
+    int refused = 0;
+    cogen_parser *ps = cogen_parser_new(self_feeder, &refused, NULL);
+    CHECK(ps);
+    void *res = NULL;
+    CHECK_EQ_INT(cogen_parser_feed(ps, "ab", 2, NULL, &res), COGEN_PARSE_DONE);
+    CHECK(res == &refused);
+    CHECK_EQ_INT(refused, 2);
+    cogen_parser_free(ps);
+}
+
 /* ---- every failure point, walked (see tests/pipe/test_pipe.c) */
 
 static long walk(bool (*scenario)(void))
