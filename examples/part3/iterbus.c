@@ -3,9 +3,10 @@
  * expat inside a generator and yields each event from inside expat's
  * callbacks; the program is two plain nested loops.
  *
- *   iterbus FILE ROUTE
+ *   iterbus FILE ROUTE [DIRECTION]
  *
- * prints route,id,"direction",latitude,longitude for each bus of ROUTE. */
+ * prints route,id,"direction",latitude,longitude for each bus of ROUTE
+ * (going DIRECTION, if given). */
 #include <cogen.h>
 #include <cogen/xml.h>
 
@@ -21,8 +22,8 @@ static bool next_pulled(void *reader, const cogen_xml_event **ev)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: iterbus FILE ROUTE\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: iterbus FILE ROUTE [DIRECTION]\n");
         return 2;
     }
     int fd = open(argv[1], O_RDONLY);
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        if (got > 0 && strcmp(bus_get(&b, ROUTE), argv[2]) == 0)
+        if (got > 0 && strcmp(bus_get(&b, ROUTE), argv[2]) == 0 &&
+            (argc == 3 || strcmp(bus_get(&b, DIRECTION), argv[3]) == 0))
             bus_print(&b, stdout);
     }
     if (cogen_xml_reader_error(r)->code) {
