@@ -85,6 +85,8 @@ typedef struct cogen_parser_opts {
  * (besides COGEN_ERROR). */
 #define COGEN_PARSE_MORE 0 /**< all input taken; the message is not complete yet */
 #define COGEN_PARSE_DONE 1 /**< a message is complete: *result is the body's result */
+#define COGEN_PARSE_ITEM                                                                           \
+    2 /**< the body emitted a part of the message: *result (see cogen_parser_emit) */
 
 /**
  * Creates a parser running fn(ps, in, arg) for each message. Nothing runs
@@ -105,9 +107,9 @@ COGEN_API void cogen_parser_free(cogen_parser *ps);
  * the bytes after *used belong to what follows the message (feed them
  * again to parse the next message, or handle them yourself, e.g. as a
  * request body). len 0 is allowed (nothing happens beyond resuming).
- * Returns COGEN_PARSE_MORE, COGEN_PARSE_DONE (*result set, if not NULL) or
- * COGEN_ERROR (cogen_parser_error; the parser stays failed, returning the
- * same error, until cogen_parser_reset). Bytes buffered by an earlier
+ * Returns COGEN_PARSE_MORE, COGEN_PARSE_DONE (*result set, if not NULL),
+ * COGEN_PARSE_ITEM (see cogen_parser_emit) or COGEN_ERROR (cogen_parser_error; the parser stays
+ * failed, returning the same error, until cogen_parser_reset). Bytes buffered by an earlier
  * cogen_parser_read are dropped. Must not be called from the body.
  */
 COGEN_API int cogen_parser_feed(cogen_parser *ps, const void *buf, size_t len, size_t *used,
@@ -169,6 +171,16 @@ static inline int cogen_parser_getc(cogen_parser *ps, cogen_input *in)
         return -1;
     return (unsigned char)*in->pos++;
 }
+
+/**
+ * Hands `item` to the caller before the message is complete (streaming a
+ * body, say): the feed or read in progress returns COGEN_PARSE_ITEM with
+ * *result = item and *used = the bytes taken so far; the caller feeds the
+ * rest of its chunk again to go on. The body resumes after this call. The
+ * item may point into the current chunk (valid until the caller's next
+ * call on ps).
+ */
+COGEN_API void cogen_parser_emit(cogen_parser *ps, void *item);
 
 /** Offset of in->pos from the first byte of the message. */
 COGEN_API unsigned long long cogen_parser_offset(const cogen_parser *ps);

@@ -175,6 +175,46 @@ COGEN_API int cogen_http_reset(cogen_http_parser *hp);
 COGEN_API const char *cogen_http_header_value(const cogen_http_request *req, const char *name,
                                               size_t *len);
 
+/* ------------------------------------------------- chunked request bodies */
+
+/**
+ * A decoder of a chunked body (a request with COGEN_HTTP_CHUNKED framing):
+ * feed it the bytes after the head and it hands back the body's data as
+ * spans of your own chunks, without copying. Chunk extensions are skipped;
+ * trailer fields are checked and skipped. Limits: a chunk-size line (with
+ * its extensions) or a trailer line longer than max_line is 400 or 431;
+ * trailers longer than max_head in all are 431.
+ */
+typedef struct cogen_http_chunked cogen_http_chunked;
+
+/** NULL with errno ENOMEM (or EINVAL, as cogen_http_parser_new). */
+COGEN_API cogen_http_chunked *cogen_http_chunked_new(const cogen_http_limits *limits);
+COGEN_API void cogen_http_chunked_free(cogen_http_chunked *c);
+
+/**
+ * Decodes buf[0..len). Returns:
+ *   COGEN_PARSE_ITEM  *data is body data, inside buf (valid as long as buf);
+ *                     call again with buf + *used for the rest;
+ *   COGEN_PARSE_MORE  buf is used up, the body goes on;
+ *   COGEN_PARSE_DONE  the body has ended (last chunk and trailers read):
+ *                     the bytes after *used are the next request;
+ *   COGEN_ERROR       cogen_http_chunked_error (status 400, 431, 500);
+ *                     failed until cogen_http_chunked_reset.
+ */
+COGEN_API int cogen_http_chunked_feed(cogen_http_chunked *c, const void *buf, size_t len,
+                                      size_t *used, cogen_str *data);
+
+/** The input ended: COGEN_ERROR (COGEN_ETRUNCATED, 400) unless the body
+ *  had ended. */
+COGEN_API int cogen_http_chunked_finish(cogen_http_chunked *c);
+
+/** Why the decoder failed (status 0 if it has not); offsets count from
+ *  the first byte of the body. */
+COGEN_API const cogen_http_error *cogen_http_chunked_error(const cogen_http_chunked *c);
+
+/** Ready for a new body: 0 or COGEN_ERROR (COGEN_ENOMEM). */
+COGEN_API int cogen_http_chunked_reset(cogen_http_chunked *c);
+
 #ifdef __cplusplus
 }
 #endif

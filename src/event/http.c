@@ -482,3 +482,210 @@ const char *cogen_http_header_value(const cogen_http_request *req, const char *n
     }
     return NULL;
 }
+
+/* ------------------------------------------------- chunked request bodies */
+
+struct cogen_http_chunked {
+    cogen_parser *ps;
+    cogen_http_limits lim;
+    cogen_str span; /* the data handed out last */
+    int status;
+    bool ended;
+    cogen_http_error err;
+};
+
+static COGEN_NORETURN void reject(cogen_http_chunked *c, int status, int code,
+                                  unsigned long long offset, const char *msg)
+{
+    c->status = status;
+    cogen_parser_fail(c->ps, code, offset, "%s", msg);
+}
+
+static int body_byte(cogen_http_chunked *c, cogen_input *in)
+{
+    int b = cogen_parser_getc(c->ps, in);
+    if (b < 0)
+        reject(c, 400, COGEN_ETRUNCATED, cogen_parser_offset(c->ps),
+               "input ended inside a chunked body");
+    return b;
+}
+
+static int hex_value(int b)
+{
+    if (b >= '0' && b <= '9')
+        return b - '0';
+    b |= 0x20;
+    return b >= 'a' && b <= 'f' ? b - 'a' + 10 : -1;
+}
+
+static unsigned long long here(const cogen_http_chunked *c)
+{
+    return cogen_parser_offset(c->ps) - 1; /* the byte just read */
+}
+
+/* chunk-size [ chunk-ext ] CRLF */
+static unsigned long long chunk_size_line(cogen_http_chunked *c, cogen_input *in)
+{
+    unsigned long long size = 0;
+    size_t line = 0;
+    int b = body_byte(c, in), h;
+    for (; (h = hex_value(b)) >= 0; b = body_byte(c, in), line++) {
+        if (size >> 60)
+            reject(c, 400, COGEN_ESYNTAX, here(c), "chunk size too large");
+        size = size << 4 | (unsigned long long)h;
+    }
+    if (line == 0)
+        reject(c, 400, COGEN_ESYNTAX, here(c), "malformed chunk size");
+    for (; b != '\r'; b = body_byte(c, in)) { /* extensions: skipped */
+        if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
+            reject(c, 400, COGEN_ESYNTAX, here(c), "invalid character in chunk extension");
+        if (++line >= c->lim.max_line - 2)
+            reject(c, 400, COGEN_ELIMIT, here(c), "chunk size line too long");
+    }
+    if (body_byte(c, in) != '\n')
+        reject(c, 400, COGEN_ESYNTAX, here(c), "CR not followed by LF");
+    return size;
+}
+
+/* Trailer fields up to the empty line: checked, not kept. */
+static void trailers(cogen_http_chunked *c, cogen_input *in)
+{
+    size_t total = 0;
+    for (;;) {
+        size_t line = 0;
+        int b;
+        while ((b = body_byte(c, in)) != '\r') {
+            if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
+                reject(c, 400, COGEN_ESYNTAX, here(c), "invalid character in trailer field");
+            if (++line >= c->lim.max_line - 2)
+                reject(c, 431, COGEN_ELIMIT, here(c), "trailer field line too long");
+            if (++total > c->lim.max_head)
+                reject(c, 431, COGEN_ELIMIT, here(c), "trailer fields too large");
+        }
+        if (body_byte(c, in) != '\n')
+            reject(c, 400, COGEN_ESYNTAX, here(c), "CR not followed by LF");
+        if (line == 0)
+            return;
+    }
+}
+
+/* The body: one chunked body, its data emitted as spans of the input. */
+static void *chunked_body(cogen_parser *ps, cogen_input *in, void *arg)
+{
+    cogen_http_chunked *c = arg;
+    c->ended = false;
+    unsigned long long size;
+    while ((size = chunk_size_line(c, in)) != 0) {
+        while (size) {
+            if (in->pos == in->end && !cogen_parser_more(ps))
+                body_byte(c, in); /* reports the truncation */
+            size_t n = (size_t)(in->end - in->pos);
+            if (n > size)
+                n = (size_t)size;
+            c->span = (cogen_str){in->pos, n};
+            in->pos += n;
+            size -= n;
+            cogen_parser_emit(ps, &c->span);
+        }
+        if (body_byte(c, in) != '\r' || body_byte(c, in) != '\n')
+            reject(c, 400, COGEN_ESYNTAX, here(c), "chunk data not followed by CRLF");
+    }
+    trailers(c, in);
+    c->ended = true;
+    return c;
+}
+
+cogen_http_chunked *cogen_http_chunked_new(const cogen_http_limits *limits)
+{
+    cogen_http_limits lim = {DEFAULT_MAX_LINE, DEFAULT_MAX_HEAD, DEFAULT_MAX_HEADERS};
+    if (limits) {
+        if (limits->max_line)
+            lim.max_line = limits->max_line;
+        if (limits->max_head)
+            lim.max_head = limits->max_head;
+    }
+    if (lim.max_line < SMALLEST_LINE || lim.max_head < SMALLEST_LINE) {
+        errno = EINVAL;
+        return NULL;
+    }
+    cogen_http_chunked *c = cogen__calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->lim = lim;
+    c->err.msg = "";
+    cogen_parser_opts o = {"http chunked", 0, 0};
+    c->ps = cogen_parser_new(chunked_body, c, &o);
+    if (!c->ps) {
+        free(c);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return c;
+}
+
+void cogen_http_chunked_free(cogen_http_chunked *c)
+{
+    if (!c)
+        return;
+    cogen_parser_free(c->ps);
+    free(c);
+}
+
+static int chunked_conclude(cogen_http_chunked *c, int r)
+{
+    if (r == COGEN_ERROR) {
+        const cogen_err *e = cogen_parser_error(c->ps);
+        bool ours =
+            e->code == COGEN_ESYNTAX || e->code == COGEN_ELIMIT || e->code == COGEN_ETRUNCATED;
+        c->err.status = ours ? c->status : 500;
+        c->err.code = e->code;
+        c->err.msg = e->msg;
+        c->err.offset = cogen_parser_error_offset(c->ps);
+    }
+    return r;
+}
+
+int cogen_http_chunked_feed(cogen_http_chunked *c, const void *buf, size_t len, size_t *used,
+                            cogen_str *data)
+{
+    if (data)
+        *data = (cogen_str){NULL, 0};
+    if (!c) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    void *item = NULL;
+    int r = cogen_parser_feed(c->ps, buf, len, used, &item);
+    if (r == COGEN_PARSE_ITEM && data)
+        *data = *(cogen_str *)item;
+    return chunked_conclude(c, r);
+}
+
+int cogen_http_chunked_finish(cogen_http_chunked *c)
+{
+    if (!c) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    if (c->ended)
+        return COGEN_PARSE_DONE;
+    return chunked_conclude(c, cogen_parser_finish(c->ps, NULL));
+}
+
+const cogen_http_error *cogen_http_chunked_error(const cogen_http_chunked *c)
+{
+    return c ? &c->err : NULL;
+}
+
+int cogen_http_chunked_reset(cogen_http_chunked *c)
+{
+    if (!c) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    memset(&c->err, 0, sizeof c->err);
+    c->err.msg = "";
+    c->ended = false;
+    int r = cogen_parser_reset(c->ps);
+    return r < 0 ? chunked_conclude(c, r) : 0;
+}

@@ -16,7 +16,7 @@
 
 #define DEFAULT_READ_BUF ((size_t)16 * 1024)
 
-static char more_mark, done_mark;
+static char more_mark, done_mark, item_mark;
 
 /* Makes [buf, buf+len) the current chunk, counting what was used of the
  * previous one into the message offset. */
@@ -121,10 +121,10 @@ static inline int resume(cogen_parser *ps, void **result)
     if (COGEN_LIKELY(r == COGEN_YIELDED)) {
         if (mark == &more_mark)
             return COGEN_PARSE_MORE;
-        if (mark == &done_mark) {
+        if (mark == &done_mark || mark == &item_mark) {
             if (result)
                 *result = ps->result;
-            return COGEN_PARSE_DONE;
+            return mark == &done_mark ? COGEN_PARSE_DONE : COGEN_PARSE_ITEM;
         }
     }
     ps->failed = true;
@@ -306,6 +306,14 @@ bool cogen_parser_more(cogen_parser *ps)
         if (cogen_yield(self, &more_mark, NULL) != COGEN_SENT)
             leave(self);
     }
+}
+
+void cogen_parser_emit(cogen_parser *ps, void *item)
+{
+    cogen *self = cogen_current();
+    ps->result = item;
+    if (cogen_yield(self, &item_mark, NULL) != COGEN_SENT)
+        leave(self);
 }
 
 void cogen_parser_fail(cogen_parser *ps, int code, unsigned long long offset, const char *fmt, ...)
