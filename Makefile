@@ -3,7 +3,7 @@
 # needs first (tools/ci/deps.sh: apt-get when root, a clear message otherwise).
 #   make run        the main job
 #   make test       build and run the whole test suite (both engines)
-#   make bench      benchmarks against the peers (bench/run.sh)
+#   make bench      benchmarks against the peers (bench/run.sh, bench/event/run.sh)
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
@@ -37,6 +37,7 @@ test: build
 
 bench: deps
 	@bash bench/run.sh
+	@sh bench/event/run.sh
 
 SEEDS ?= 0:100000
 difftest: build

@@ -587,7 +587,9 @@ static void *chunked_body(cogen_parser *ps, cogen_input *in, void *arg)
             size -= n;
             cogen_parser_emit(ps, &c->span);
         }
-        if (body_byte(c, in) != '\r' || body_byte(c, in) != '\n')
+        int cr = body_byte(c, in);
+        int lf = cr == '\r' ? body_byte(c, in) : 0;
+        if (lf != '\n')
             reject(c, 400, COGEN_ESYNTAX, here(c), "chunk data not followed by CRLF");
     }
     trailers(c, in);
