@@ -3,12 +3,13 @@
  * assembles bus records with nested loops, then through two filters into
  * a printer.
  *
- *   buses FILE ROUTE DIRECTION
+ *   buses [--batch N] FILE ROUTE DIRECTION
  *
  * prints route,id,"direction",latitude,longitude for each bus of ROUTE
  * going DIRECTION, in document order. Malformed XML: what was printed
  * stays printed, the error (with line and column) goes to stderr, and the
- * exit status is 1. */
+ * exit status is 1. --batch N has the source send events in groups of N
+ * (one switch per group instead of one per event). */
 #include <cogen.h>
 #include <cogen/pipe.h>
 #include <cogen/xml.h>
@@ -20,14 +21,20 @@
 
 typedef struct assembler {
     cogen_pipe *p;
-    cogen *target;
+    cogen *self, *target;
     bus bus;
+    bool batched;
+    cogen_xml_cursor cur;
 } assembler;
 
-static bool next_sent(void *self, const cogen_xml_event **ev)
+/* The next event sent to the assembler, one by one or in batches. */
+static bool next_sent(void *arg, const cogen_xml_event **ev)
 {
+    assembler *a = arg;
+    if (a->batched)
+        return cogen_xml_receive(a->self, &a->cur, ev);
     void *item = NULL;
-    if (cogen_yield(self, NULL, &item) != COGEN_SENT)
+    if (cogen_yield(a->self, NULL, &item) != COGEN_SENT)
         return false;
     *ev = item;
     return true;
@@ -38,12 +45,13 @@ static bool next_sent(void *self, const cogen_xml_event **ev)
 static void *buses_to_records(cogen *self, void *arg)
 {
     assembler *a = arg;
+    a->self = self;
     bus *b = &a->bus; /* in arg, not on this stack: freed by main whatever ends the body */
     const cogen_xml_event *ev;
-    while (next_sent(self, &ev)) {
+    while (next_sent(a, &ev)) {
         if (ev->kind != COGEN_XML_START || strcmp(ev->name, "bus") != 0)
             continue;
-        int r = read_bus(b, next_sent, self);
+        int r = read_bus(b, next_sent, a);
         if (r < 0)
             cogen_raise(self, COGEN_ENOMEM, "out of memory");
         if (r == 0)
@@ -73,8 +81,14 @@ static void print_bus(void *item, void *ud)
 
 int main(int argc, char **argv)
 {
+    cogen_xml_opts xo = {NULL, 0, 0, 0};
+    if (argc == 6 && strcmp(argv[1], "--batch") == 0) {
+        xo.batch = (size_t)strtoul(argv[2], NULL, 10);
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 4) {
-        fprintf(stderr, "usage: buses FILE ROUTE DIRECTION\n");
+        fprintf(stderr, "usage: buses [--batch N] FILE ROUTE DIRECTION\n");
         return 2;
     }
     int fd = open(argv[1], O_RDONLY);
@@ -91,6 +105,7 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.p = p;
     a.target = rt;
+    a.batched = xo.batch > 0;
     cogen_opts o = {0, "buses_to_records", COGEN_PRIMED};
     cogen *head = rt ? cogen_new(buses_to_records, &a, &o) : NULL;
     if (!head) {
@@ -99,7 +114,7 @@ int main(int argc, char **argv)
     }
     cogen_xml_error err;
     int status = 0;
-    if (cogen_xml_feed_fd(fd, head, NULL, &err) < 0) {
+    if (cogen_xml_feed_fd(fd, head, &xo, &err) < 0) {
         fflush(stdout);
         fprintf(stderr, "buses: %s: %s\n", argv[1], err.msg);
         status = 1;

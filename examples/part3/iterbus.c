@@ -3,7 +3,7 @@
  * expat inside a generator and yields each event from inside expat's
  * callbacks; the program is two plain nested loops.
  *
- *   iterbus FILE ROUTE [DIRECTION]
+ *   iterbus [--batch N] FILE ROUTE [DIRECTION]
  *
  * prints route,id,"direction",latitude,longitude for each bus of ROUTE
  * (going DIRECTION, if given). */
@@ -22,8 +22,14 @@ static bool next_pulled(void *reader, const cogen_xml_event **ev)
 
 int main(int argc, char **argv)
 {
+    cogen_xml_opts xo = {NULL, 0, 0, 0};
+    if (argc >= 5 && strcmp(argv[1], "--batch") == 0) {
+        xo.batch = (size_t)strtoul(argv[2], NULL, 10);
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: iterbus FILE ROUTE [DIRECTION]\n");
+        fprintf(stderr, "usage: iterbus [--batch N] FILE ROUTE [DIRECTION]\n");
         return 2;
     }
     int fd = open(argv[1], O_RDONLY);
@@ -31,7 +37,7 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
-    cogen_xml_reader *r = cogen_xml_reader_fd(fd, NULL);
+    cogen_xml_reader *r = cogen_xml_reader_fd(fd, &xo);
     if (!r) {
         perror("iterbus");
         return 1;

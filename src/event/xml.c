@@ -17,8 +17,8 @@
 #define DEFAULT_XML_BUF ((size_t)64 * 1024)
 
 typedef struct xml_run xml_run;
-/* Delivers one event; false stops the parse. */
-typedef bool (*emit_fn)(xml_run *x, const cogen_xml_event *ev);
+/* Delivers one event, or a batch of them; false stops the parse. */
+typedef bool (*emit_fn)(xml_run *x, const void *item);
 
 struct xml_run {
     XML_Parser xp;
@@ -31,6 +31,12 @@ struct xml_run {
     long long count;
     cogen_xml_error *err;
     const char *name;
+    /* batching (batch > 0): events copied into bev, their strings into
+     * bdata, emitted as one cogen_xml_batch */
+    size_t batch, bn, bused, bcap;
+    cogen_xml_event *bev;
+    char *bdata;
+    cogen_xml_batch out;
 };
 
 static void *xml_malloc(size_t n)
@@ -70,12 +76,88 @@ static void stop(xml_run *x)
     }
 }
 
+static void out_of_memory(xml_run *x)
+{
+    x->nomem = true;
+    stop(x);
+}
+
+/* Emits the events gathered so far as one batch. */
+static void send_batch(xml_run *x)
+{
+    if (x->bn == 0 || x->stopped)
+        return;
+    x->out = (cogen_xml_batch){x->bev, x->bn};
+    x->bn = 0;
+    x->bused = 0;
+    if (!x->emit(x, &x->out))
+        stop(x);
+}
+
+/* Room for n bytes of strings, 8-byte aligned, in the batch. NULL when out
+ * of memory or stopped by the target while making room. */
+static char *batch_room(xml_run *x, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (x->bused + n > x->bcap || x->bn == x->batch)
+        send_batch(x);
+    if (x->stopped)
+        return NULL;
+    if (n > x->bcap) { /* the batch is empty here: nothing points into bdata */
+        char *d = cogen__realloc(x->bdata, n * 2);
+        if (!d) {
+            out_of_memory(x);
+            return NULL;
+        }
+        x->bdata = d;
+        x->bcap = n * 2;
+    }
+    char *p = x->bdata + x->bused;
+    x->bused += n;
+    return p;
+}
+
+static char *copy_str(char **at, const char *s, size_t n)
+{
+    char *d = *at;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    *at += n + 1;
+    return d;
+}
+
+/* Copies ev, its name, attributes and text, into the batch. */
+static void add_to_batch(xml_run *x, const cogen_xml_event *ev)
+{
+    size_t name_len = ev->name ? strlen(ev->name) : 0, nattr = 0, need = name_len + 1 + ev->len + 1;
+    for (const char **a = ev->attrs; a && *a; a++, nattr++)
+        need += strlen(*a) + 1;
+    size_t ptrs = ev->attrs ? (nattr + 1) * sizeof(char *) : 0;
+    char *room = batch_room(x, ptrs + need);
+    if (!room)
+        return;
+    cogen_xml_event *e = &x->bev[x->bn++];
+    *e = *ev;
+    char *at = room + ptrs;
+    if (ev->attrs) {
+        const char **attrs = (const char **)(void *)room;
+        for (size_t i = 0; i < nattr; i++)
+            attrs[i] = copy_str(&at, ev->attrs[i], strlen(ev->attrs[i]));
+        attrs[nattr] = NULL;
+        e->attrs = attrs;
+    }
+    e->name = ev->name ? copy_str(&at, ev->name, name_len) : NULL;
+    e->text = ev->text ? copy_str(&at, ev->text, ev->len) : NULL;
+}
+
 static void deliver(xml_run *x, const cogen_xml_event *ev)
 {
     if (x->stopped)
         return; /* expat may call back once more after a stop */
     x->count++;
-    if (!x->emit(x, ev))
+    if (x->batch)
+        add_to_batch(x, ev);
+    else if (!x->emit(x, ev))
         stop(x);
 }
 
@@ -117,8 +199,7 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
             cap *= 2;
         char *t = cogen__realloc(x->text, cap);
         if (!t) {
-            x->nomem = true;
-            stop(x);
+            out_of_memory(x);
             return;
         }
         x->text = t;
@@ -134,10 +215,22 @@ static XML_Parser make_parser(void)
     return xp;
 }
 
-static void run_init(xml_run *x, XML_Parser xp, emit_fn emit, void *ctx, cogen_xml_error *err,
-                     const char *name)
+/* Sets x up; 0, or -1 when out of memory for the batch. */
+static int run_init(xml_run *x, XML_Parser xp, emit_fn emit, void *ctx, cogen_xml_error *err,
+                    const char *name, size_t batch)
 {
     memset(x, 0, sizeof *x);
+    if (batch) {
+        x->batch = batch;
+        x->bcap = (size_t)64 * 1024;
+        x->bev = cogen__malloc(batch * sizeof *x->bev);
+        x->bdata = x->bev ? cogen__malloc(x->bcap) : NULL;
+        if (!x->bdata) {
+            free(x->bev);
+            x->bev = NULL;
+            return -1;
+        }
+    }
     x->xp = xp;
     x->emit = emit;
     x->ctx = ctx;
@@ -146,6 +239,14 @@ static void run_init(xml_run *x, XML_Parser xp, emit_fn emit, void *ctx, cogen_x
     XML_SetUserData(xp, x);
     XML_SetElementHandler(xp, on_start, on_end);
     XML_SetCharacterDataHandler(xp, on_text);
+    return 0;
+}
+
+static void run_free(xml_run *x)
+{
+    free(x->text);
+    free(x->bev);
+    free(x->bdata);
 }
 
 /* Records expat's error, or the reason the parse was stopped. */
@@ -172,6 +273,7 @@ static void parse_failed(xml_run *x, bool final)
         x->err->line = line;
         x->err->column = col;
     }
+    send_batch(x); /* what came before the error is delivered */
 }
 
 /* Parses a whole document from memory. Returns 0 or -1 (x->err says). */
@@ -194,6 +296,7 @@ static int run_mem(xml_run *x, const char *buf, size_t len)
         return -1;
     }
     flush_text(x);
+    send_batch(x);
     return x->stopped ? -1 : 0;
 }
 
@@ -229,6 +332,7 @@ static int run_fd(xml_run *x, int fd, size_t bufsize)
             break;
     }
     flush_text(x);
+    send_batch(x);
     return x->stopped ? -1 : 0;
 }
 
@@ -245,10 +349,10 @@ static const char *name_of(const cogen_xml_opts *o)
 
 /* ------------------------------------------------------------------- push */
 
-static bool send_event(xml_run *x, const cogen_xml_event *ev)
+static bool send_event(xml_run *x, const void *item)
 {
     cogen *target = x->ctx;
-    int r = cogen_send(target, (void *)(uintptr_t)ev, NULL);
+    int r = cogen_send(target, (void *)(uintptr_t)item, NULL);
     if (r == COGEN_YIELDED)
         return true;
     if (r == COGEN_RETURNED) {
@@ -278,10 +382,14 @@ static long long push(const char *buf, size_t len, int fd, cogen *target,
         return COGEN_ERROR;
     }
     xml_run x;
-    run_init(&x, xp, send_event, target, err, name);
+    if (run_init(&x, xp, send_event, target, err, name, opts ? opts->batch : 0) < 0) {
+        XML_ParserFree(xp);
+        set_err(err, COGEN_ENOMEM, name, "out of memory");
+        return COGEN_ERROR;
+    }
     int r = fd >= 0 ? run_fd(&x, fd, bufsize_of(opts)) : run_mem(&x, buf ? buf : "", len);
     XML_ParserFree(xp);
-    free(x.text);
+    run_free(&x);
     if (!(opts && (opts->flags & COGEN_XML_KEEP_OPEN)) && cogen_close(target) < 0) {
         const cogen_err *e = cogen_last_error(target);
         set_err(err, e->code, e->where, "%s", e->msg);
@@ -317,14 +425,16 @@ struct cogen_xml_reader {
     const char *buf;
     size_t len, bufsize;
     bool ended;
+    const cogen_xml_batch *cur; /* batching: the batch being handed out */
+    size_t next;
     cogen_xml_error err;
     char name[COGEN__NAME_CAP];
 };
 
-static bool yield_event(xml_run *x, const cogen_xml_event *ev)
+static bool yield_event(xml_run *x, const void *item)
 {
     (void)x;
-    return cogen_yield(cogen_current(), (void *)(uintptr_t)ev, NULL) == COGEN_SENT;
+    return cogen_yield(cogen_current(), (void *)(uintptr_t)item, NULL) == COGEN_SENT;
 }
 
 static void *reader_body(cogen *self, void *arg)
@@ -352,7 +462,12 @@ static cogen_xml_reader *reader_new(int fd, const char *buf, size_t len, const c
         errno = ENOMEM;
         return NULL;
     }
-    run_init(&r->x, xp, yield_event, r, &r->err, r->name);
+    if (run_init(&r->x, xp, yield_event, r, &r->err, r->name, opts ? opts->batch : 0) < 0) {
+        XML_ParserFree(xp);
+        free(r);
+        errno = ENOMEM;
+        return NULL;
+    }
     cogen_opts go = {0, r->name, 0};
     r->gen = cogen_new(reader_body, r, &go);
     if (!r->gen) {
@@ -393,8 +508,21 @@ int cogen_xml_next(cogen_xml_reader *r, const cogen_xml_event **ev)
         return COGEN_ERROR;
     if (r->ended)
         return 0;
+    if (r->cur && r->next < r->cur->n) {
+        if (ev)
+            *ev = &r->cur->events[r->next];
+        r->next++;
+        return 1;
+    }
     void *out = NULL;
     int rc = cogen_next(r->gen, &out);
+    if (rc == COGEN_YIELDED && r->x.batch) { /* a batch: never empty */
+        r->cur = out;
+        r->next = 1;
+        if (ev)
+            *ev = &r->cur->events[0];
+        return 1;
+    }
     if (rc == COGEN_YIELDED) {
         if (ev)
             *ev = out;
@@ -425,6 +553,23 @@ void cogen_xml_reader_free(cogen_xml_reader *r)
         return;
     cogen_free(r->gen); /* a body inside a callback returns through expat */
     XML_ParserFree(r->x.xp);
-    free(r->x.text);
+    run_free(&r->x);
     free(r);
+}
+
+bool cogen_xml_receive(cogen *self, cogen_xml_cursor *cur, const cogen_xml_event **ev)
+{
+    while (!cur->batch || cur->next == cur->batch->n) {
+        void *item = NULL;
+        if (cogen_yield(self, NULL, &item) != COGEN_SENT) {
+            cur->batch = NULL;
+            return false;
+        }
+        cur->batch = item;
+        cur->next = 0;
+        if (!item)
+            continue;
+    }
+    *ev = &cur->batch->events[cur->next++];
+    return true;
 }

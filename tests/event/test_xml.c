@@ -53,6 +53,35 @@ static void *collect_body(cogen *self, void *arg)
     return NULL;
 }
 
+/* The same, receiving batches through a cursor. */
+static void *collect_batches_body(cogen *self, void *arg)
+{
+    collector *c = arg;
+    cogen_xml_cursor cur = {NULL, 0};
+    const cogen_xml_event *ev;
+    while (cogen_xml_receive(self, &cur, &ev)) {
+        c->events++;
+        if (c->fail_after && c->events > c->fail_after)
+            cogen_raise(self, 42, "enough after %d events", c->fail_after);
+        log_event(c, ev);
+    }
+    return NULL;
+}
+
+static cogen *batch_collector_try(collector *c)
+{
+    memset(c, 0, sizeof *c);
+    cogen_opts o = {0, "collector", COGEN_PRIMED};
+    return cogen_new(collect_batches_body, c, &o);
+}
+
+static cogen *batch_collector_new(collector *c)
+{
+    cogen *g = batch_collector_try(c);
+    CHECK(g);
+    return g;
+}
+
 static cogen *collector_try(collector *c)
 {
     memset(c, 0, sizeof *c);
@@ -112,7 +141,7 @@ TEST(xml_push_from_fd_any_buffer_size_same_events)
         collector c;
         cogen *g = collector_new(&c);
         int fd = temp_fd(doc, sizeof doc - 1);
-        cogen_xml_opts o = {"bus feed", bs, 0};
+        cogen_xml_opts o = {"bus feed", bs, 0, 0};
         cogen_xml_error err;
         CHECK(cogen_xml_feed_fd(fd, g, &o, &err) > 0);
         close(fd);
@@ -146,6 +175,50 @@ TEST(xml_failing_target_stops_the_parser)
     CHECK_EQ_INT(err.code, COGEN_EINVAL);
 }
 
+/* Batches of any size give the same events, push and pull, and a target
+ * failing in the middle of a batch stops the parse. */
+TEST(xml_batches_give_the_same_events)
+{
+    for (size_t n = 1; n <= 64; n = n < 4 ? n + 1 : n * 4) {
+        collector c;
+        cogen *g = batch_collector_new(&c);
+        int fd = temp_fd(doc, sizeof doc - 1);
+        cogen_xml_opts o = {NULL, 7, 0, n};
+        cogen_xml_error err;
+        CHECK(cogen_xml_feed_fd(fd, g, &o, &err) == c.events);
+        CHECK_STR(c.log, want);
+        cogen_free(g);
+        g = batch_collector_new(&c);
+        CHECK(cogen_xml_feed_mem(doc, sizeof doc - 1, g, &o, &err) == c.events);
+        CHECK_STR(c.log, want);
+        cogen_free(g);
+        memset(&c, 0, sizeof c);
+        CHECK(lseek(fd, 0, SEEK_SET) == 0);
+        cogen_xml_reader *r = cogen_xml_reader_fd(fd, &o);
+        CHECK(r);
+        const cogen_xml_event *ev;
+        while (cogen_xml_next(r, &ev) == 1)
+            log_event(&c, ev);
+        CHECK_STR(c.log, want);
+        CHECK_EQ_INT(cogen_xml_next(r, &ev), 0);
+        cogen_xml_reader_free(r);
+        close(fd);
+        /* a failing target */
+        g = batch_collector_new(&c);
+        c.fail_after = 5;
+        CHECK_EQ_INT(cogen_xml_feed_mem(doc, sizeof doc - 1, g, &o, &err), COGEN_ERROR);
+        CHECK_EQ_INT(err.code, 42);
+        CHECK_EQ_INT(c.events, 6);
+        cogen_free(g);
+        /* a malformed document: the events before the error are delivered */
+        g = batch_collector_new(&c);
+        CHECK_EQ_INT(cogen_xml_feed_mem("<a>\n <b>x</a>", 13, g, &o, &err), COGEN_ERROR);
+        CHECK_EQ_INT(err.code, COGEN_ESYNTAX);
+        CHECK_STR(c.log, "<a>[\n ]<b>");
+        cogen_free(g);
+    }
+}
+
 typedef struct bad_xml {
     const char *in;
     int code;
@@ -173,7 +246,7 @@ TEST(xml_malformed_and_truncated_documents_name_line_and_column)
             long long r;
             if (via_fd) {
                 int fd = temp_fd(b->in, strlen(b->in));
-                cogen_xml_opts o = {NULL, 3, 0};
+                cogen_xml_opts o = {NULL, 3, 0, 0};
                 r = cogen_xml_feed_fd(fd, g, &o, &err);
                 close(fd);
             } else {
@@ -216,7 +289,7 @@ TEST(xml_pull_yields_events_from_inside_callbacks)
 
     memset(&c, 0, sizeof c);
     int fd = temp_fd(doc, sizeof doc - 1);
-    cogen_xml_opts o = {"iter", 5, 0};
+    cogen_xml_opts o = {"iter", 5, 0, 0};
     r = cogen_xml_reader_fd(fd, &o);
     CHECK(r);
     pull_all(r, &c);
@@ -275,13 +348,13 @@ static bool xml_everything(void)
         CHECK_STR(c.log, want);
     }
     cogen_free(g);
-    g = collector_try(&c);
+    g = batch_collector_try(&c); /* batches of 3, from small reads */
     if (!g) {
         CHECK_EQ_INT(errno, ENOMEM);
         return false;
     }
     int fd = temp_fd(doc, sizeof doc - 1);
-    cogen_xml_opts o = {NULL, 16, 0};
+    cogen_xml_opts o = {NULL, 16, 0, 3};
     if (cogen_xml_feed_fd(fd, g, &o, &err) < 0) {
         CHECK(err.code == COGEN_ENOMEM || err.code == COGEN_EIO);
         complete = false;
