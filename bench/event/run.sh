@@ -4,6 +4,8 @@
 #  - the HTTP request-head parser against node's http_parser (Debian's
 #    libhttp-parser-dev) and a parser that restarts on partial input, whole
 #    and in 64-, 8- and 1-byte chunks;
+#  - the RESP reply parser against hiredis's reader (libhiredis-dev) on an
+#    MGET-of-1000-keys reply, whole and in 1460-, 64- and 8-byte chunks;
 #  - Beazley's bus job on a generated ~30 MB document: examples/part3's
 #    buses (push), iterbus (pull) and coexpat against a plain C expat
 #    callback state machine and against Python's expat into coroutines.
@@ -22,7 +24,7 @@ rounds=${EVENT_ROUNDS:-7}
 mb=${BUS_MB:-30}
 work=${EVENT_WORK_DIR:-${TMPDIR:-/tmp}/cogen-event-bench}
 if [ -z "${BENCH_NO_INSTALL:-}" ]; then
-    "$root/tools/ci/deps.sh" libhttp-parser-dev
+    "$root/tools/ci/deps.sh" --optional libhttp-parser-dev libhiredis-dev >/dev/null
 fi
 gen=""
 command -v ninja >/dev/null && gen="-G Ninja"
@@ -30,8 +32,13 @@ cmake -S "$root" -B "$build" $gen -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_REL
       -DCOGEN_BUILD_TESTS=OFF -DCOGEN_BUILD_EXAMPLES=ON >/dev/null
 cmake --build "$build" --target cogen_static part3_buses part3_iterbus part3_coexpat >/dev/null
 ${CC:-cc} -O2 -DNDEBUG -std=c11 -D_GNU_SOURCE "$here/bus_sm.c" -lexpat -o "$build/bus_sm"
-${CC:-cc} -O2 -DNDEBUG -std=c11 -D_GNU_SOURCE -I "$root/include" "$here/http_bench.c" \
-    "$build/libcogen.a" -lhttp_parser -lexpat -lpthread -lm -o "$build/http_bench"
+cc_bench() { # NAME LIB: builds bench NAME.c against cogen and LIB, if LIB is there
+    ${CC:-cc} -O2 -DNDEBUG -std=c11 -D_GNU_SOURCE -I "$root/include" "$here/$1.c" \
+        "$build/libcogen.a" "-l$2" -lexpat -lpthread -lm -o "$build/$1" 2>/dev/null ||
+        { echo "bench: $1 not built (lib$2 missing?): skipped" >&2; rm -f "$build/$1"; }
+}
+cc_bench http_bench http_parser
+cc_bench resp_bench hiredis
 pin=""
 if command -v taskset >/dev/null; then
     pin="taskset -c $(($(nproc) - 1))"
@@ -41,10 +48,18 @@ xml="$work/buses-${mb}mb.xml"
 [ -s "$xml" ] || python3 "$here/gen_buses.py" "$xml" "$mb"
 p3="$build/examples/part3"
 {
-    echo "## HTTP request heads"
-    echo
-    $pin "$build/http_bench" "$rounds"
-    echo
+    if [ -x "$build/http_bench" ]; then
+        echo "## HTTP request heads"
+        echo
+        $pin "$build/http_bench" "$rounds"
+        echo
+    fi
+    if [ -x "$build/resp_bench" ]; then
+        echo "## RESP replies"
+        echo
+        $pin "$build/resp_bench" "$rounds"
+        echo
+    fi
     echo "## The bus job ($(du -m "$xml" | cut -f1) MB document, route 22, North Bound)"
     echo
     $pin python3 "$here/bus_run.py" --rounds "$rounds" --xml "$xml" \

@@ -31,7 +31,7 @@ group() {
     valgrind) echo valgrind ;;
     install) echo pkg-config ;;
     aarch64) echo gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ;;
-    bench) echo libboost-context-dev libboost-dev libpcl1-dev liblua5.4-dev libluajit-5.1-dev ;;
+    bench) echo libboost-context-dev libboost-dev libpcl1-dev liblua5.4-dev libluajit-5.1-dev libhttp-parser-dev libhiredis-dev ;;
     *) echo "$1" ;;
   esac
 }
