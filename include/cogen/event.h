@@ -159,8 +159,9 @@ COGEN_API unsigned long long cogen_parser_error_offset(const cogen_parser *ps);
  * Waits for more input once the current chunk is used up (in->pos ==
  * in->end): push, it suspends the body until the next feed; pull, it reads
  * the fd. Returns true when bytes are available, false at the end of
- * input (and on every later call). A read error ends the body with
- * COGEN_EIO. Call it from the body or a sub-parser (cogen_parser_call).
+ * input (and on every later call) or when ps is NULL. A read error ends
+ * the body with COGEN_EIO. Call it from the body or a sub-parser
+ * (cogen_parser_call).
  */
 COGEN_API bool cogen_parser_more(cogen_parser *ps);
 
@@ -182,7 +183,7 @@ static inline int cogen_parser_getc(cogen_parser *ps, cogen_input *in)
  */
 COGEN_API void cogen_parser_emit(cogen_parser *ps, void *item);
 
-/** Offset of in->pos from the first byte of the message. */
+/** Offset of in->pos from the first byte of the message (0 if ps is NULL). */
 COGEN_API unsigned long long cogen_parser_offset(const cogen_parser *ps);
 
 /** Ends the body (and the message) with the error {code, message}, found

@@ -254,6 +254,8 @@ unsigned long long cogen_parser_error_offset(const cogen_parser *ps)
 
 unsigned long long cogen_parser_offset(const cogen_parser *ps)
 {
+    if (!ps)
+        return 0;
     return ps->base + (unsigned long long)(ps->in.pos - ps->chunk_start);
 }
 
@@ -295,6 +297,8 @@ static bool fill_from_fd(cogen_parser *ps)
 
 bool cogen_parser_more(cogen_parser *ps)
 {
+    if (!ps)
+        return false;
     cogen *self = cogen_current();
     for (;;) {
         if (ps->in.pos < ps->in.end)
@@ -310,6 +314,8 @@ bool cogen_parser_more(cogen_parser *ps)
 
 void cogen_parser_emit(cogen_parser *ps, void *item)
 {
+    if (!ps)
+        return;
     cogen *self = cogen_current();
     ps->result = item;
     if (cogen_yield(self, &item_mark, NULL) != COGEN_SENT)
