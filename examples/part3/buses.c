@@ -81,7 +81,7 @@ static void print_bus(void *item, void *ud)
 
 int main(int argc, char **argv)
 {
-    cogen_xml_opts xo = {NULL, 0, 0, 0};
+    cogen_xml_opts xo = {NULL, 0, 0, 0, NULL};
     if (argc == 6 && strcmp(argv[1], "--batch") == 0) {
         xo.batch = (size_t)strtoul(argv[2], NULL, 10);
         argv += 2;
@@ -106,6 +106,7 @@ int main(int argc, char **argv)
     a.p = p;
     a.target = rt;
     a.batched = xo.batch > 0;
+    xo.pipe = p; /* errors name the stage that failed */
     cogen_opts o = {0, "buses_to_records", COGEN_PRIMED};
     cogen *head = rt ? cogen_new(buses_to_records, &a, &o) : NULL;
     if (!head) {
@@ -116,7 +117,10 @@ int main(int argc, char **argv)
     int status = 0;
     if (cogen_xml_feed_fd(fd, head, &xo, &err) < 0) {
         fflush(stdout);
-        fprintf(stderr, "buses: %s: %s\n", argv[1], err.msg);
+        if (err.line) /* the document */
+            fprintf(stderr, "buses: %s: %s\n", argv[1], err.msg);
+        else /* a stage */
+            fprintf(stderr, "buses: %s: %s\n", err.where, err.msg);
         status = 1;
     }
     close(fd);

@@ -22,7 +22,7 @@ static bool next_pulled(void *reader, const cogen_xml_event **ev)
 
 int main(int argc, char **argv)
 {
-    cogen_xml_opts xo = {NULL, 0, 0, 0};
+    cogen_xml_opts xo = {NULL, 0, 0, 0, NULL};
     if (argc >= 5 && strcmp(argv[1], "--batch") == 0) {
         xo.batch = (size_t)strtoul(argv[2], NULL, 10);
         argv += 2;

@@ -30,7 +30,8 @@
  * stopped, and expat's description, in the message: "line 3, column 7:
  * mismatched tag". A target that fails stops the parser (no further
  * callback is delivered) and its error comes out with the name of the
- * generator that reported it. Text still pending when an error is found (not
+ * generator that reported it (of the stage that failed first, given the
+ * pipe: cogen_xml_opts.pipe). Text still pending when an error is found (not
  * yet ended by a tag) is not delivered. COGEN_EPIPE: the target had already ended.
  * COGEN_EIO: a read failed. COGEN_ENOMEM. COGEN_EINVAL: bad arguments.
  */
@@ -104,6 +105,12 @@ typedef struct cogen_xml_opts {
      *  callback state machine (docs/events.md). The last group is sent at
      *  the end of the document, and before an error is reported. */
     size_t batch;
+    /** Push: the pipe the target's stages belong to, if any. A stage of a
+     *  pipe that fails ends every stage upstream of it with its code and
+     *  message but their own names; with the pipe given, *err names the
+     *  stage that failed first (cogen_pipe_error). NULL: the name of the
+     *  target's error. */
+    cogen_pipe *pipe;
 } cogen_xml_opts;
 
 /** Push: do not close the target at the end. */

@@ -6,6 +6,7 @@
  * is suspended mid-parse between events. */
 #include "event_internal.h"
 
+#include <cogen/pipe.h>
 #include <cogen/xml.h>
 
 #include <expat.h>
@@ -37,6 +38,7 @@ struct xml_run {
     cogen_xml_event *bev;
     char *bdata;
     cogen_xml_batch out;
+    cogen_pipe *pipe; /* push: where stage errors are recorded, or NULL */
 };
 
 static void *xml_malloc(size_t n)
@@ -355,7 +357,10 @@ static bool send_event(xml_run *x, const void *item)
     int r = cogen_send(target, (void *)(uintptr_t)item, NULL);
     if (r == COGEN_YIELDED)
         return true;
-    if (r == COGEN_RETURNED) {
+    const cogen_err *pe = x->pipe ? cogen_pipe_error(x->pipe) : NULL;
+    if (pe && pe->code) {
+        set_err(x->err, pe->code, pe->where, "%s", pe->msg);
+    } else if (r == COGEN_RETURNED) {
         set_err(x->err, COGEN_EPIPE, cogen_name(target), "target has already ended");
     } else {
         const cogen_err *e = cogen_last_error(target);
@@ -387,6 +392,7 @@ static long long push(const char *buf, size_t len, int fd, cogen *target,
         set_err(err, COGEN_ENOMEM, name, "out of memory");
         return COGEN_ERROR;
     }
+    x.pipe = opts ? opts->pipe : NULL;
     int r = fd >= 0 ? run_fd(&x, fd, bufsize_of(opts)) : run_mem(&x, buf ? buf : "", len);
     XML_ParserFree(xp);
     run_free(&x);

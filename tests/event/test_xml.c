@@ -3,6 +3,7 @@
  * generator, joined text, errors with line and column, failing targets,
  * failure injection. */
 #include <cogen.h>
+#include <cogen/pipe.h>
 #include <cogen/xml.h>
 
 #include "harness.h"
@@ -141,7 +142,7 @@ TEST(xml_push_from_fd_any_buffer_size_same_events)
         collector c;
         cogen *g = collector_new(&c);
         int fd = temp_fd(doc, sizeof doc - 1);
-        cogen_xml_opts o = {"bus feed", bs, 0, 0};
+        cogen_xml_opts o = {"bus feed", bs, 0, 0, NULL};
         cogen_xml_error err;
         CHECK(cogen_xml_feed_fd(fd, g, &o, &err) > 0);
         close(fd);
@@ -183,7 +184,7 @@ TEST(xml_batches_give_the_same_events)
         collector c;
         cogen *g = batch_collector_new(&c);
         int fd = temp_fd(doc, sizeof doc - 1);
-        cogen_xml_opts o = {NULL, 7, 0, n};
+        cogen_xml_opts o = {NULL, 7, 0, n, NULL};
         cogen_xml_error err;
         CHECK(cogen_xml_feed_fd(fd, g, &o, &err) == c.events);
         CHECK_STR(c.log, want);
@@ -219,6 +220,35 @@ TEST(xml_batches_give_the_same_events)
     }
 }
 
+/* A stage deep in a pipe fails: with the pipe given, the error names that
+ * stage, not the head that passed it on. */
+static void fail_on_route(void *item, void *ud)
+{
+    const cogen_xml_event *ev = item;
+    (void)ud;
+    if (ev->kind == COGEN_XML_START && strcmp(ev->name, "route") == 0)
+        cogen_raise(cogen_current(), 7, "no routes here");
+}
+
+TEST(xml_failing_pipe_stage_is_named)
+{
+    for (int with_pipe = 0; with_pipe < 2; with_pipe++) {
+        cogen_pipe *p = cogen_pipe_new();
+        CHECK(p);
+        cogen *sink = cogen_pipe_sink(p, "route checker", fail_on_route, NULL, NULL);
+        cogen *const targets[] = {sink};
+        cogen *head = cogen_pipe_broadcast(p, "head", targets, 1);
+        CHECK(sink && head);
+        cogen_xml_opts o = {NULL, 0, 0, 0, with_pipe ? p : NULL};
+        cogen_xml_error err;
+        CHECK_EQ_INT(cogen_xml_feed_mem(doc, sizeof doc - 1, head, &o, &err), COGEN_ERROR);
+        CHECK_EQ_INT(err.code, 7);
+        CHECK_STR(err.msg, "no routes here");
+        CHECK_STR(err.where, with_pipe ? "route checker" : "head");
+        cogen_pipe_free(p);
+    }
+}
+
 typedef struct bad_xml {
     const char *in;
     int code;
@@ -246,7 +276,7 @@ TEST(xml_malformed_and_truncated_documents_name_line_and_column)
             long long r;
             if (via_fd) {
                 int fd = temp_fd(b->in, strlen(b->in));
-                cogen_xml_opts o = {NULL, 3, 0, 0};
+                cogen_xml_opts o = {NULL, 3, 0, 0, NULL};
                 r = cogen_xml_feed_fd(fd, g, &o, &err);
                 close(fd);
             } else {
@@ -289,7 +319,7 @@ TEST(xml_pull_yields_events_from_inside_callbacks)
 
     memset(&c, 0, sizeof c);
     int fd = temp_fd(doc, sizeof doc - 1);
-    cogen_xml_opts o = {"iter", 5, 0, 0};
+    cogen_xml_opts o = {"iter", 5, 0, 0, NULL};
     r = cogen_xml_reader_fd(fd, &o);
     CHECK(r);
     pull_all(r, &c);
@@ -356,7 +386,7 @@ TEST(xml_random_damage_same_outcome_any_reads)
         cogen_free(g);
         g = collector_new(&small);
         int fd = temp_fd(in, len);
-        cogen_xml_opts o = {NULL, 1 + next_random() % 5, 0, next_random() % 3};
+        cogen_xml_opts o = {NULL, 1 + next_random() % 5, 0, next_random() % 3, NULL};
         if (o.batch) {
             cogen_free(g);
             g = batch_collector_new(&small);
@@ -401,7 +431,7 @@ static bool xml_everything(void)
         return false;
     }
     int fd = temp_fd(doc, sizeof doc - 1);
-    cogen_xml_opts o = {NULL, 16, 0, 3};
+    cogen_xml_opts o = {NULL, 16, 0, 3, NULL};
     if (cogen_xml_feed_fd(fd, g, &o, &err) < 0) {
         CHECK(err.code == COGEN_ENOMEM || err.code == COGEN_EIO);
         complete = false;
