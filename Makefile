@@ -6,9 +6,10 @@
 #   make bench      every benchmark against its peers, each writing its table
 #                   (bench/run.sh: the core; bench/pipeline/run.sh: the
 #                   pipeline vs a fused loop, and jobs.sh: logstats --jobs
-#                   N vs 1; bench/logtools/run.sh: logstats vs GoAccess).
+#                   N vs 1; bench/logtools/run.sh: logstats vs GoAccess;
+#                   bench/event/run.sh: the parsers and the bus job).
 #                   One of them: make bench-core, bench-pipeline,
-#                   bench-logtools
+#                   bench-logtools, bench-event
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
@@ -23,7 +24,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools difftest sanitize valgrind aarch64 install clean single docs
+.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools bench-event difftest sanitize valgrind aarch64 install clean single docs
 
 all: build
 
@@ -42,10 +43,13 @@ run: build
 test: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
-bench: bench-core bench-pipeline bench-logtools
+bench: bench-core bench-pipeline bench-logtools bench-event
 
 bench-core: deps
 	@bash bench/run.sh
+
+bench-event: deps
+	@sh bench/event/run.sh
 
 bench-pipeline: deps
 	@sh bench/pipeline/run.sh

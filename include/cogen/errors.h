@@ -39,7 +39,11 @@
     XX(CORE, EINVAL,   -105, "invalid argument")                                                   \
     XX(CORE, ESTACK,   -106, "stack overflow")                                                     \
     XX(PIPE, EPIPE,    -200, "target has already ended")                                           \
-    XX(PIPE, EIO,      -201, "input/output error")                                               \
+    XX(PIPE, EIO,      -201, "input/output error")                                                 \
+    XX(EVENT, ESYNTAX, -300, "malformed input")                                                    \
+    XX(EVENT, ELIMIT,  -301, "input exceeds a limit")                                              \
+    XX(EVENT, EUNSUPPORTED, -302, "valid input that is not supported")                             \
+    XX(EVENT, ETRUNCATED, -303, "input ended inside an item")                                      \
     XX(STAGE, ECHILD,  -400, "child process failed")                                               \
     XX(STAGE, EFRAME,  -401, "malformed or unsupported frame")                                     \
     XX(STAGE, ETIMEDOUT, -402, "timed out waiting for the child process")
@@ -70,6 +74,12 @@
  *   COGEN_EPIPE     a pipeline stage sent to a target that had already ended
  *   COGEN_EIO       reading input or writing output failed (the message has
  *                   the system's reason)
+ *   COGEN_ESYNTAX   an event source or parser met malformed input (the
+ *                   message says what and where)
+ *   COGEN_ELIMIT    input exceeds a limit of a parser (line, head, depth)
+ *   COGEN_EUNSUPPORTED valid input a parser does not implement
+ *   COGEN_ETRUNCATED the input ended inside an item (a request head, an
+ *                   XML document, a quoted field)
  *   COGEN_ECHILD    a process stage's child exited with a non-zero status,
  *                   was killed by a signal or ended before answering the
  *                   end of stream (the message says which)

@@ -27,12 +27,12 @@ fi
 
 group() {
   case "$1" in
-    build) echo cmake ninja-build gcc make python3 gdb ;;
+    build) echo cmake ninja-build gcc make python3 gdb libexpat1-dev ;;
     lint) echo clang clang-format clang-tidy ;;
     valgrind) echo valgrind ;;
     install) echo pkg-config ;;
     aarch64) echo gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ;;
-    bench) echo libboost-context-dev libboost-dev libpcl1-dev liblua5.4-dev libluajit-5.1-dev ;;
+    bench) echo libboost-context-dev libboost-dev libpcl1-dev liblua5.4-dev libluajit-5.1-dev libhttp-parser-dev libhiredis-dev ;;
     *) echo "$1" ;;
   esac
 }

@@ -17,7 +17,9 @@ import sys
 ORDER = ["core", "pipe", "event", "stage", "task"]
 # Public headers of each layer (include/cogen.h and errors.h are the core's).
 PUBLIC = {"cogen.h": "core", "cogen/errors.h": "core", "cogen/pipe.h": "pipe",
-          "cogen/event.h": "event", "cogen/stage.h": "stage", "cogen/task.h": "task"}
+          "cogen/event.h": "event", "cogen/http.h": "event", "cogen/xml.h": "event",
+          "cogen/resp.h": "event", "cogen/csv.h": "event",
+          "cogen/stage.h": "stage", "cogen/task.h": "task"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 root = pathlib.Path(__file__).resolve().parents[2]
