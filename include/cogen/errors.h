@@ -39,7 +39,17 @@
     XX(CORE, EINVAL,   -105, "invalid argument")                                                   \
     XX(CORE, ESTACK,   -106, "stack overflow")                                                     \
     XX(PIPE, EPIPE,    -200, "target has already ended")                                           \
-    XX(PIPE, EIO,      -201, "input/output error")
+    XX(PIPE, EIO,      -201, "input/output error")                                                 \
+    XX(TASK, ETIMEDOUT, -500, "timed out")                                                         \
+    XX(TASK, ECLOSED,   -501, "channel closed")                                                    \
+    XX(TASK, EFDCLOSED, -502, "file descriptor closed while waited on")                            \
+    XX(TASK, EEOF,      -503, "end of stream")                                                     \
+    XX(TASK, ECONNRESET, -504, "connection reset by peer")                                         \
+    XX(TASK, ENOTASK,   -505, "no such task")                                                      \
+    XX(TASK, EKILLED,   -506, "task was killed")                                                   \
+    XX(TASK, EDEADLOCK, -507, "every task is blocked and nothing can wake one")                    \
+    XX(TASK, ESYS,      -508, "system call failed")                                                \
+    XX(TASK, ELINE,     -509, "line too long")
 /* clang-format on */
 
 /* The first code of each layer's block (its codes go down from there). */
@@ -67,6 +77,16 @@
  *   COGEN_EPIPE     a pipeline stage sent to a target that had already ended
  *   COGEN_EIO       reading input or writing output failed (the message has
  *                   the system's reason)
+ *   COGEN_ETIMEDOUT a task's blocking call reached its deadline
+ *   COGEN_ECLOSED   a channel operation on a closed (and drained) channel
+ *   COGEN_EFDCLOSED the fd a task waited on was closed (cogen_fd_close)
+ *   COGEN_EEOF      a read found the end of the stream
+ *   COGEN_ECONNRESET the peer reset the connection (or is gone: EPIPE)
+ *   COGEN_ENOTASK   no such task (ended and collected, detached, unknown)
+ *   COGEN_EKILLED   how a killed task ended (cogen_task_join)
+ *   COGEN_EDEADLOCK every task of a scheduler waits for ever
+ *   COGEN_ESYS      a system call of the task layer failed; errno says why
+ *   COGEN_ELINE     a line longer than the reader's limit
  */
 enum cogen_errno { COGEN_ERRNO_MAP(COGEN__ERRNO_ENUM) };
 #undef COGEN__ERRNO_ENUM
