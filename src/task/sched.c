@@ -125,6 +125,10 @@ static void table_del(cogen_sched *s, cogen_tid id)
 void cogen__task_ready(cogen__task *t)
 {
     cogen_sched *s = t->sched;
+    /* A killed task that goes on running is forced at its grace deadline
+     * even if it never blocks again. */
+    if (t->killed && !t->heap_at && cogen__timer_set(s, t, t->grace_due) < 0)
+        t->grace_due = 0; /* no room for the timer: forced at its next wait */
     t->state = COGEN__READY;
     t->next = NULL;
     t->prev = s->ready_tail;
@@ -309,11 +313,9 @@ static void after_resume(cogen_sched *s, cogen__task *t, int rc, void *out)
         cogen__trap *tr = t->posted;
         t->posted = NULL;
         if (tr && out == tr)
-            serve(s, t, tr);
+            serve(s, t, tr); /* t may be gone after this */
         else
             cogen__task_ready(t); /* a plain yield */
-        if (t->killed && !t->heap_at && t->grace_due != COGEN_NEVER)
-            cogen__timer_set(s, t, t->grace_due);
         return;
     }
     if (rc == COGEN_RETURNED) {

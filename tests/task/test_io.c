@@ -521,9 +521,13 @@ static void *stops_other(void *arg)
     return NULL;
 }
 
+static pthread_t stopper;
+
+/* Starts the thread that stops the scheduler once it is blocked. */
 static void *sleeps_for_ever(cogen *self, void *arg)
 {
     (void)arg;
+    CHECK(pthread_create(&stopper, NULL, stops_other, cogen_sched_current()) == 0);
     cogen_sleep(self, COGEN_NEVER);
     return NULL;
 }
@@ -535,10 +539,8 @@ TEST(stop_from_another_thread_wakes_a_waiting_scheduler)
     CHECK(pipe(p) == 0);
     cogen_spawn(s, reads_until_closed, &p[0], NULL);
     cogen_spawn(s, sleeps_for_ever, NULL, NULL);
-    pthread_t t;
-    CHECK(pthread_create(&t, NULL, stops_other, s) == 0);
     CHECK_EQ_INT(cogen_sched_run(s), 0);
-    pthread_join(t, NULL);
+    pthread_join(stopper, NULL);
     CHECK_EQ_INT(cogen_sched_tasks(s), 2);
     cogen_fd_close(s, p[0]);
     close(p[1]);
