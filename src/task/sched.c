@@ -564,10 +564,9 @@ static void serve(cogen_sched *s, cogen__task *t, cogen__trap *tr)
 {
     switch (tr->kind) {
     case COGEN__TRAP_SLEEP:
-        if (tr->deadline <= cogen_now())
-            done(t, tr, 0);
-        else
-            park(s, t, tr);
+        /* Even a deadline already passed goes through the timers, so that
+         * sleepers always wake in the order of their deadlines. */
+        park(s, t, tr);
         return;
     case COGEN__TRAP_JOIN: serve_join(s, t, tr); return;
     case COGEN__TRAP_KILL: {
