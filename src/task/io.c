@@ -384,7 +384,7 @@ cogen_reader *cogen_reader_new(int fd, size_t max_line)
     if (!r)
         return NULL;
     r->fd = fd;
-    r->max = max_line ? max_line : 64 * 1024;
+    r->max = max_line ? max_line : (size_t)64 * 1024;
     r->cap = r->max < 4096 ? r->max : 4096;
     r->buf = cogen__malloc(r->cap);
     if (!r->buf) {
