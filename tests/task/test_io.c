@@ -5,12 +5,14 @@
  * listen on 127.0.0.1 only; every loop is bounded. */
 #include <cogen/task.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -219,9 +221,13 @@ TEST(an_fd_closed_while_waited_on_wakes_its_task)
 /* ---- every blocking call under a deadline, and under kill */
 
 typedef struct blocking {
-    int lfd;           /* a listening socket nobody connects to */
-    int rfd, rfd_peer; /* an empty pipe */
-    int wfd, wfd_peer; /* a full pipe */
+    int lfd;      /* a listening socket nobody connects to */
+    int full_lfd; /* one whose accept queue is full: connects wait */
+    uint16_t full_port;
+    int pending[4];      /* the connections filling it */
+    cogen_reader *lines; /* reads rfd */
+    int rfd, rfd_peer;   /* an empty pipe */
+    int wfd, wfd_peer;   /* a full pipe */
     cogen_chan *empty, *full;
 } blocking;
 
@@ -259,16 +265,31 @@ static int block_in(cogen *self, blocking *b, int which, cogen_time deadline)
     case 6: return cogen_chan_send(self, b->full, NULL, deadline);
     case 7: return cogen_select(self, two, 2, deadline, &at);
     case 8: return cogen_task_offload(self, slow_job, NULL, NULL, deadline);
+    case 9: {
+        int rc = cogen_connect_tcp(self, "127.0.0.1", b->full_port, &fd, deadline);
+        if (rc == 0)
+            cogen_fd_close(cogen_sched_current(), fd);
+        return rc;
+    }
+    case 10: {
+        const char *line;
+        size_t len;
+        return cogen_read_line(self, b->lines, &line, &len, deadline);
+    }
     default: return COGEN_EINVAL;
     }
 }
-enum { NCALLS = 9 };
+enum { NCALLS = 11 };
 
 static void *times_out(cogen *self, void *arg)
 {
     blocking *b = arg;
-    for (int which = 0; which < NCALLS; which++)
-        CHECK_EQ_INT(block_in(self, b, which, cogen_deadline_ms(2)), COGEN_ETIMEDOUT);
+    for (int which = 0; which < NCALLS; which++) {
+        int rc = block_in(self, b, which, cogen_deadline_ms(2));
+        if (rc != COGEN_ETIMEDOUT)
+            fprintf(stderr, "blocking call %d: %s\n", which, cogen_strerror(rc));
+        CHECK_EQ_INT(rc, COGEN_ETIMEDOUT);
+    }
     /* A deadline already passed still times out, without waiting. */
     CHECK_EQ_INT(block_in(self, b, 0, 0), COGEN_ETIMEDOUT);
     return NULL;
@@ -333,6 +354,20 @@ static void setup_blocking(blocking *b)
     b->empty = cogen_chan_new(4);
     b->full = cogen_chan_new(0);
     CHECK(b->empty && b->full);
+    b->lines = cogen_reader_new(b->rfd, 0);
+    CHECK(b->lines != NULL);
+    /* A backlog of 1 holds two connections; the others' SYNs are dropped
+     * and retried, so a connect made now waits. */
+    CHECK_EQ_INT(cogen_listen_tcp("127.0.0.1", 0, 1, 0, &b->full_lfd, &b->full_port), 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(b->full_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 4; i++) {
+        b->pending[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK(b->pending[i] >= 0);
+        connect(b->pending[i], (struct sockaddr *)&a, sizeof a); /* EINPROGRESS or done */
+    }
 }
 
 static void teardown_blocking(cogen_sched *s, blocking *b)
@@ -344,6 +379,10 @@ static void teardown_blocking(cogen_sched *s, blocking *b)
     close(b->wfd_peer);
     cogen_chan_free(b->empty);
     cogen_chan_free(b->full);
+    cogen_reader_free(b->lines);
+    for (int i = 0; i < 4; i++)
+        close(b->pending[i]);
+    cogen_fd_close(s, b->full_lfd);
 }
 
 static void *waits_for_both_then_ends_task_1(cogen *self, void *arg)
@@ -545,5 +584,37 @@ TEST(stop_from_another_thread_wakes_a_waiting_scheduler)
     /* The reader ends; the sleeper can never wake. */
     CHECK_EQ_INT(cogen_sched_run(s), COGEN_EDEADLOCK);
     CHECK_EQ_INT(cogen_sched_tasks(s), 1);
+    cogen_sched_free(s);
+}
+
+/* ---- a closed fd's number, reused, starts clean */
+
+static void *sees_a_fresh_fd(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_sched *s = cogen_sched_current();
+    int a[2], b[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, a) == 0);
+    CHECK(write(a[1], "x", 1) == 1);
+    /* Registering a[0] reports it readable and writable; only the writer
+     * waits, so "readable" stays remembered in its slot. */
+    CHECK_EQ_INT(cogen_fd_wait(self, a[0], COGEN_WRITABLE, cogen_deadline_ms(5000)), 0);
+    int number = a[0];
+    CHECK_EQ_INT(cogen_fd_close(s, a[0]), 0);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, b) == 0);
+    CHECK_EQ_INT(b[0], number); /* the lowest free number comes back */
+    /* Nothing to read on the new socket: the old readiness must not leak. */
+    CHECK_EQ_INT(cogen_fd_wait(self, b[0], COGEN_READABLE, cogen_deadline_ms(5)), COGEN_ETIMEDOUT);
+    cogen_fd_close(s, b[0]);
+    close(b[1]);
+    close(a[1]);
+    return NULL;
+}
+
+TEST(a_reused_fd_number_starts_clean)
+{
+    cogen_sched *s = new_sched();
+    cogen_spawn(s, sees_a_fresh_fd, NULL, NULL);
+    CHECK_EQ_INT(cogen_sched_run(s), 0);
     cogen_sched_free(s);
 }
