@@ -263,30 +263,53 @@ size_t cogen_sched_tasks(const cogen_sched *s)
 
 /* ------------------------------------------------------------- ending */
 
-static void end_set(cogen_task_end *e, int code, void *value, const char *msg)
+/* Keeps how t ended. The message is copied (from the generator, about to
+ * be freed) only when someone may ask for it and it says more than the
+ * code's description; if that copy fails, the description stands in. */
+static void end_set(cogen__task *t, int code, void *value, const char *msg)
 {
-    e->code = code;
-    e->value = value;
-    cogen__copy_str(e->msg, sizeof e->msg, msg ? msg : cogen_strerror(code));
+    t->end_code = code;
+    t->end_value = value;
+    t->end_msg = NULL;
+    if (code == 0 || t->detached || !msg || strcmp(msg, cogen_strerror(code)) == 0)
+        return;
+    size_t n = strlen(msg) + 1;
+    if (n > sizeof((cogen_task_end *)0)->msg)
+        n = sizeof((cogen_task_end *)0)->msg;
+    t->end_msg = cogen__malloc(n);
+    if (t->end_msg)
+        cogen__copy_str(t->end_msg, n, msg);
+}
+
+static void end_copy(const cogen__task *t, cogen_task_end *e)
+{
+    if (!e)
+        return;
+    e->code = t->end_code;
+    e->value = t->end_value;
+    const char *msg = t->end_msg ? t->end_msg : t->end_code ? cogen_strerror(t->end_code) : "";
+    cogen__copy_str(e->msg, sizeof e->msg, msg);
 }
 
 static void forget(cogen_sched *s, cogen__task *t)
 {
     table_del(s, t->id);
+    free(t->end_msg);
     free(t);
 }
 
-/* t's body has ended (or t was forced): free its generator, hand its end
- * to the tasks joining it, and keep it for a later join unless someone
- * collected it or nobody may. */
+/* t's body has ended (or t was forced): keep how, free its generator,
+ * hand its end to the tasks joining it, and keep it for a later join
+ * unless someone collected it or nobody may. `msg` may point into the
+ * generator: it is copied first. */
 static void finish(cogen_sched *s, cogen__task *t, int code, void *value, const char *msg)
 {
     cogen__timer_cancel(s, t);
+    end_set(t, code, value, msg);
     if (t->gen) {
         cogen_free(t->gen);
         t->gen = NULL;
     }
-    end_set(&t->end, code, value, code == 0 ? "" : msg);
     list_del(t->killed ? &s->dying : &s->alive, t);
     t->state = COGEN__DONE;
     s->live--;
@@ -295,8 +318,7 @@ static void finish(cogen_sched *s, cogen__task *t, int code, void *value, const 
         cogen__task *j = t->joiners;
         t->joiners = j->next_joiner;
         j->next_joiner = NULL;
-        if (j->waiting->u.join.end)
-            *j->waiting->u.join.end = t->end;
+        end_copy(t, j->waiting->u.join.end);
         j->waiting->u.join.tid = 0; /* already unlinked */
         cogen__task_wake(j, 0);
     }
@@ -549,8 +571,7 @@ static void serve_join(cogen_sched *s, cogen__task *t, cogen__trap *tr)
         return;
     }
     if (target->state == COGEN__DONE) {
-        if (tr->u.join.end)
-            *tr->u.join.end = target->end;
+        end_copy(target, tr->u.join.end);
         forget(s, target);
         done(t, tr, 0);
         return;
@@ -784,8 +805,12 @@ void cogen_sched_free(cogen_sched *s)
     if (loop(s, false) != 0)
         force_all(s); /* dying tasks that can never wake: force them */
     here = NULL;
-    for (size_t i = 0; i < s->table_cap; i++)
-        free(s->table[i]); /* ended tasks nobody joined */
+    for (size_t i = 0; i < s->table_cap; i++) {
+        if (s->table[i]) { /* ended tasks nobody joined */
+            free(s->table[i]->end_msg);
+            free(s->table[i]);
+        }
+    }
     free(s->table);
     free(s->heap);
     cogen__offload_shutdown(s);

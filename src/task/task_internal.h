@@ -90,9 +90,11 @@ struct cogen__task {
     cogen__task *next_joiner;   /* in the list of the task it joins */
     unsigned budget;            /* I/O operations left before a forced yield */
     bool detached, killed;
-    bool killing;       /* serving its own cogen_task_kill */
-    bool kill_pending;  /* killed while killing: kill once that is done */
-    cogen_task_end end; /* once DONE */
+    bool killing;      /* serving its own cogen_task_kill */
+    bool kill_pending; /* killed while killing: kill once that is done */
+    int end_code;      /* once DONE: how it ended (see cogen_task_end) */
+    void *end_value;
+    char *end_msg; /* NULL: nothing more than cogen_strerror(end_code) */
 };
 
 /* One slot of the fd table, indexed by fd. `gen` changes when the fd is
