@@ -49,11 +49,11 @@ for n in $sizes; do
     sleep 0.3
     before=$(rss_kb $pid)
     # RSS is sampled while the client runs, after its warm-up second.
-    (sleep 1.5; rss_kb $pid >$out/rss.$name) &
+    (sleep 1.5; rss_kb $pid >"$out/rss.$name") &
     sampler=$!
     result=$(taskset -c 0 $out/client "$port" "$n" "$secs" 1024 1 || echo "failed")
     wait $sampler 2>/dev/null || true
-    after=$(cat $out/rss.$name 2>/dev/null || echo "$before")
+    after=$(cat "$out/rss.$name" 2>/dev/null || echo "$before")
     kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
     exec 3<&-
     per=$(( (after - before) * 1024 / n ))
