@@ -141,8 +141,9 @@ COGEN_API size_t cogen_sched_tasks(const cogen_sched *s);
  * runs now). opts as for cogen_new (NULL: defaults; COGEN_PRIMED is
  * refused), plus COGEN_DETACHED. Callable from outside the scheduler or
  * from any task of it (it does not yield). Returns the task id (> 0), or a
- * negative code: COGEN_EINVAL (s or fn NULL, bad options, or s belongs to
- * another running thread), COGEN_ENOMEM.
+ * negative code: COGEN_EINVAL (s or fn NULL, bad options, or called from a
+ * task of another scheduler), COGEN_EBUSY (s is running on another
+ * thread), COGEN_ENOMEM.
  */
 COGEN_API cogen_tid cogen_spawn(cogen_sched *s, cogen_fn fn, void *arg, const cogen_opts *opts);
 
@@ -214,7 +215,8 @@ COGEN_API int cogen_fd_wait(cogen *self, int fd, unsigned events, cogen_time dea
  * Closes fd after waking the tasks waiting on it (their call returns
  * COGEN_EFDCLOSED) and forgetting its registration. Callable from a task
  * or from outside the run. Returns 0, or COGEN_ESYS (close failed; errno;
- * the fd is closed anyway, as close(2) leaves it), COGEN_EINVAL.
+ * the fd is closed anyway, as close(2) leaves it), COGEN_EINVAL, or
+ * COGEN_EBUSY (s is running on another thread: nothing is done).
  */
 COGEN_API int cogen_fd_close(cogen_sched *s, int fd);
 

@@ -146,6 +146,8 @@ int cogen_fd_close(cogen_sched *s, int fd)
 {
     if (!s || fd < 0)
         return COGEN_EINVAL;
+    if (cogen__sched_here() != s && atomic_load(&s->running))
+        return COGEN_EBUSY; /* s runs on another thread */
     if ((size_t)fd < s->nfds && s->fds[fd].registered) {
         cogen__fdent *e = &s->fds[fd];
         bool unused;

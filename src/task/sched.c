@@ -203,6 +203,7 @@ cogen_sched *cogen_sched_new(const cogen_sched_opts *opts)
     s->next_id = 1;
     s->wakefd = -1;
     atomic_init(&s->stop, 0);
+    atomic_init(&s->running, false);
     s->poller = cogen__poll_new();
     if (!s->poller)
         goto fail;
@@ -224,6 +225,8 @@ cogen_tid cogen_spawn(cogen_sched *s, cogen_fn fn, void *arg, const cogen_opts *
 {
     if (!s || !fn || (here && here != s))
         return COGEN_EINVAL;
+    if (here != s && atomic_load(&s->running))
+        return COGEN_EBUSY; /* s runs on another thread: not ours to touch */
     cogen_opts o = {0};
     if (opts)
         o = *opts;
@@ -663,7 +666,7 @@ int cogen_sched_kill(cogen_sched *s, cogen_tid tid)
 {
     if (!s)
         return COGEN_EINVAL;
-    if (s->running || here)
+    if (atomic_load(&s->running) || here)
         return COGEN_EBUSY;
     here = s;
     int rc = kill_task(s, table_get(s, tid));
@@ -759,13 +762,13 @@ int cogen_sched_run(cogen_sched *s)
 {
     if (!s)
         return COGEN_EINVAL;
-    if (s->running || here)
+    if (atomic_load(&s->running) || here)
         return COGEN_EBUSY;
-    s->running = true;
+    atomic_store(&s->running, true);
     here = s;
     int rc = loop(s, true);
     here = NULL;
-    s->running = false;
+    atomic_store(&s->running, false);
     return rc;
 }
 
@@ -798,7 +801,7 @@ static void force_all(cogen_sched *s)
 
 void cogen_sched_free(cogen_sched *s)
 {
-    if (!s || s->running || (here && here != s))
+    if (!s || atomic_load(&s->running) || (here && here != s))
         return;
     here = s;
     kill_all(s);

@@ -111,7 +111,7 @@ struct cogen_sched {
     cogen__poller *poller;
     int wakefd; /* eventfd: stop requests and finished helper jobs */
     atomic_int stop;
-    bool running;
+    atomic_bool running; /* read by other threads to refuse their calls */
     cogen_time grace_ns;
     unsigned helper_threads;
 

@@ -551,9 +551,20 @@ TEST(two_schedulers_on_two_threads)
     pthread_join(b, NULL);
 }
 
+static void *sleeps_n_ms_dummy(cogen *self, void *arg)
+{
+    (void)self;
+    return arg;
+}
+
 static void *stops_other(void *arg)
 {
     usleep(2000);
+    /* Only stop may come from another thread while it runs. */
+    CHECK_EQ_INT(cogen_spawn(arg, sleeps_n_ms_dummy, NULL, NULL), COGEN_EBUSY);
+    CHECK_EQ_INT(cogen_fd_close(arg, 0), COGEN_EBUSY);
+    CHECK_EQ_INT(cogen_sched_run(arg), COGEN_EBUSY);
+    CHECK_EQ_INT(cogen_sched_kill(arg, 1), COGEN_EBUSY);
     cogen_sched_stop(arg);
     return NULL;
 }
