@@ -749,9 +749,13 @@ static int loop(cogen_sched *s, bool stoppable)
         if (s->live == 0)
             return 0;
         int timeout = poll_timeout(s);
-        if (timeout < 0 && !s->fd_waiters && !s->jobs_waited)
+        bool io_awaited = s->fd_waiters || s->jobs_waited;
+        if (timeout < 0 && !io_awaited)
             return COGEN_EDEADLOCK;
-        if (poll_io(s, timeout) < 0)
+        /* With tasks ready and none waiting for I/O, a poll could only
+         * queue readiness nobody asked for: edge-triggered events wait in
+         * the kernel until a task does, so the system call is skipped. */
+        if ((timeout != 0 || io_awaited) && poll_io(s, timeout) < 0)
             return COGEN_ESYS;
         fire_timers(s);
         run_round(s);
