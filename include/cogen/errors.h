@@ -46,7 +46,16 @@
     XX(EVENT, ETRUNCATED, -303, "input ended inside an item")                                      \
     XX(STAGE, ECHILD,  -400, "child process failed")                                               \
     XX(STAGE, EFRAME,  -401, "malformed or unsupported frame")                                     \
-    XX(STAGE, ETIMEDOUT, -402, "timed out waiting for the child process")
+    XX(TASK, ETIMEDOUT, -500, "timed out")                                                         \
+    XX(TASK, ECLOSED,   -501, "channel closed")                                                    \
+    XX(TASK, EFDCLOSED, -502, "file descriptor closed while waited on")                            \
+    XX(TASK, EEOF,      -503, "end of stream")                                                     \
+    XX(TASK, ECONNRESET, -504, "connection reset by peer")                                         \
+    XX(TASK, ENOTASK,   -505, "no such task")                                                      \
+    XX(TASK, EKILLED,   -506, "task was killed")                                                   \
+    XX(TASK, EDEADLOCK, -507, "every task is blocked and nothing can wake one")                    \
+    XX(TASK, ESYS,      -508, "system call failed")                                                \
+    XX(TASK, ELINE,     -509, "line too long")
 /* clang-format on */
 
 /* The first code of each layer's block (its codes go down from there). */
@@ -85,8 +94,18 @@
  *                   end of stream (the message says which)
  *   COGEN_EFRAME    a process stage's stream held a malformed frame, an
  *                   unknown type or version, or ended inside a frame
- *   COGEN_ETIMEDOUT a process stage's child did not read or answer within
- *                   the stage's timeout (it was killed and reaped)
+ *   COGEN_ETIMEDOUT a task's blocking call reached its deadline, or a process
+ *                   stage's child did not read or answer within the stage's
+ *                   timeout (it was killed and reaped)
+ *   COGEN_ECLOSED   a channel operation on a closed (and drained) channel
+ *   COGEN_EFDCLOSED the fd a task waited on was closed (cogen_fd_close)
+ *   COGEN_EEOF      a read found the end of the stream
+ *   COGEN_ECONNRESET the peer reset the connection (or is gone: EPIPE)
+ *   COGEN_ENOTASK   no such task (ended and collected, detached, unknown)
+ *   COGEN_EKILLED   how a killed task ended (cogen_task_join)
+ *   COGEN_EDEADLOCK every task of a scheduler waits for ever
+ *   COGEN_ESYS      a system call of the task layer failed; errno says why
+ *   COGEN_ELINE     a line longer than the reader's limit
  */
 enum cogen_errno { COGEN_ERRNO_MAP(COGEN__ERRNO_ENUM) };
 #undef COGEN__ERRNO_ENUM

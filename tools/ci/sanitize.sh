@@ -20,4 +20,4 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCOGEN_WERROR=ON \
   -DCOGEN_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --test-dir build-tsan -j "$jobs" --output-on-failure -R 'thread|^stage\.parallel|^logstats\.(trust\.)?jobs'
+  ctest --test-dir build-tsan -j "$jobs" --output-on-failure -R 'thread|^stage\.parallel|^task\.|^logstats\.(trust\.)?jobs'
