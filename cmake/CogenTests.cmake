@@ -71,5 +71,5 @@ function(cogen_add_case_tests)
 endfunction()
 
 # The one output check: cmake -DPROGRAM=<exe> [-DARGS="a b"] -DEXPECTED=<file>
-# [-DACTUAL=<file>] [-DSTDERR=any] -P cmake/check_output.cmake
+# [-DACTUAL=<file>] [-DSTDERR=any | -DSTDERR_REGEX=<regex>] -P cmake/check_output.cmake
 set(COGEN_CHECK_OUTPUT ${CMAKE_CURRENT_LIST_DIR}/check_output.cmake)

@@ -3,9 +3,13 @@
 # Runs one program and checks it: exit status 0, nothing on stderr (unless
 # STDERR is "any"), and stdout equal, byte for byte, to the expected file.
 #   cmake -DPROGRAM=<exe> [-DARGS="<arg> ..."] -DEXPECTED=<file>
-#         [-DACTUAL=<file>] [-DSTDERR=any] -P check_output.cmake
+#         [-DACTUAL=<file>] [-DSTDERR=any | -DSTDERR_REGEX=<regex>]
+#         -P check_output.cmake
 # ARGS is split as a Unix shell would. On failure the actual stdout is
 # saved to ACTUAL, if given, for diffing.
+# With -DSTDERR_REGEX=<regex> the program must fail instead: exit status
+# not 0, stderr matching the regex, and stdout (what it printed before
+# failing) still equal to the expected file.
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT PROGRAM OR NOT EXPECTED)
@@ -17,11 +21,20 @@ execute_process(COMMAND "${PROGRAM}" ${args}
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 
 set(problems "")
-if(NOT rc STREQUAL "0")
-  string(APPEND problems "exit status: ${rc}\n")
-endif()
-if(NOT err STREQUAL "" AND NOT STDERR STREQUAL "any")
-  string(APPEND problems "unexpected stderr:\n${err}")
+if(DEFINED STDERR_REGEX)
+  if(rc STREQUAL "0")
+    string(APPEND problems "exit status 0, expected a failure\n")
+  endif()
+  if(NOT err MATCHES "${STDERR_REGEX}")
+    string(APPEND problems "stderr does not match ${STDERR_REGEX}:\n${err}")
+  endif()
+else()
+  if(NOT rc STREQUAL "0")
+    string(APPEND problems "exit status: ${rc}\n")
+  endif()
+  if(NOT err STREQUAL "" AND NOT STDERR STREQUAL "any")
+    string(APPEND problems "unexpected stderr:\n${err}")
+  endif()
 endif()
 if(NOT out STREQUAL want)
   string(APPEND problems "stdout differs from ${EXPECTED}\n"

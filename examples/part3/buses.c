@@ -19,66 +19,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-typedef struct assembler {
-    cogen_pipe *p;
-    cogen *self, *target;
-    bus bus;
-    bool batched;
-    cogen_xml_cursor cur;
-} assembler;
-
-/* The next event sent to the assembler, one by one or in batches. */
-static bool next_sent(void *arg, const cogen_xml_event **ev)
-{
-    assembler *a = arg;
-    if (a->batched)
-        return cogen_xml_receive(a->self, &a->cur, ev);
-    void *item = NULL;
-    if (cogen_yield(a->self, NULL, &item) != COGEN_SENT)
-        return false;
-    *ev = item;
-    return true;
-}
-
-/* events -> bus records: an outer loop looks for <bus>, read_bus's inner
- * loop collects its fields. */
-static void *buses_to_records(cogen *self, void *arg)
-{
-    assembler *a = arg;
-    a->self = self;
-    bus *b = &a->bus; /* in arg, not on this stack: freed by main whatever ends the body */
-    const cogen_xml_event *ev;
-    while (next_sent(a, &ev)) {
-        if (ev->kind != COGEN_XML_START || strcmp(ev->name, "bus") != 0)
-            continue;
-        int r = read_bus(b, next_sent, a);
-        if (r < 0)
-            cogen_raise(self, COGEN_ENOMEM, "out of memory");
-        if (r == 0)
-            break;
-        cogen_pipe_send(a->p, self, a->target, b);
-    }
-    cogen_close(a->target);
-    return NULL;
-}
-
-typedef struct field_is {
-    int field;
-    const char *value;
-} field_is;
-
-static int has_field(void *item, void *ud)
-{
-    const field_is *f = ud;
-    return strcmp(bus_get(item, f->field), f->value) == 0;
-}
-
-static void print_bus(void *item, void *ud)
-{
-    (void)ud;
-    bus_print(item, stdout);
-}
-
 int main(int argc, char **argv)
 {
     cogen_xml_opts xo = {NULL, 0, 0, 0, NULL};
@@ -96,19 +36,12 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
-    field_is route = {ROUTE, argv[2]}, direction = {DIRECTION, argv[3]};
+    bus_field_is fields[2];
+    bus_assembler a;
     cogen_pipe *p = cogen_pipe_new();
-    cogen *out = p ? cogen_pipe_sink(p, "bus_locations", print_bus, NULL, NULL) : NULL;
-    cogen *dir = out ? cogen_pipe_filter(p, "filter direction", has_field, &direction, out) : NULL;
-    cogen *rt = dir ? cogen_pipe_filter(p, "filter route", has_field, &route, dir) : NULL;
-    assembler a;
-    memset(&a, 0, sizeof a);
-    a.p = p;
-    a.target = rt;
-    a.batched = xo.batch > 0;
+    cogen *rt = p ? bus_route_direction(p, fields, argv[2], argv[3]) : NULL;
+    cogen *head = bus_assembler_start(&a, p, rt, xo.batch > 0);
     xo.pipe = p; /* errors name the stage that failed */
-    cogen_opts o = {0, "buses_to_records", COGEN_PRIMED};
-    cogen *head = rt ? cogen_new(buses_to_records, &a, &o) : NULL;
     if (!head) {
         perror("buses");
         return 1;
@@ -126,6 +59,6 @@ int main(int argc, char **argv)
     close(fd);
     cogen_free(head);
     cogen_pipe_free(p);
-    bus_free(&a.bus);
+    bus_assembler_free(&a);
     return status;
 }

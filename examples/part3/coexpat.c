@@ -19,15 +19,6 @@ typedef struct job {
     bus bus;
 } job;
 
-static bool next_sent(void *self, const cogen_xml_event **ev)
-{
-    void *item = NULL;
-    if (cogen_yield(self, NULL, &item) != COGEN_SENT)
-        return false;
-    *ev = item;
-    return true;
-}
-
 /* events -> bus records -> route and direction filter -> print, in one
  * coroutine. */
 static void *buses(cogen *self, void *arg)
@@ -35,10 +26,10 @@ static void *buses(cogen *self, void *arg)
     job *j = arg;
     bus *b = &j->bus; /* in arg, not on this stack: freed by main whatever ends the body */
     const cogen_xml_event *ev;
-    while (next_sent(self, &ev)) {
+    while (bus_event_sent(self, &ev)) {
         if (ev->kind != COGEN_XML_START || strcmp(ev->name, "bus") != 0)
             continue;
-        int r = read_bus(b, next_sent, self);
+        int r = read_bus(b, bus_event_sent, self);
         if (r < 0)
             cogen_raise(self, COGEN_ENOMEM, "out of memory");
         if (r == 0)

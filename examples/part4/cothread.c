@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cothread: the course's threaded() coroutine. The buses are parsed on the
- * main thread and handed through a thread stage (a bounded queue) to the
- * filters and the printer, which run on a worker thread:
+ * cothread: the course's threaded() coroutine. expat's events are pushed
+ * into the coroutine that assembles buses, on the main thread; each bus
+ * is copied through a thread stage (a bounded queue) to the filters and
+ * the printer, which run on a worker thread:
  *
- *   buses(FILE) -> buses_to_dicts -> threaded( filter route 22
- *                                    -> filter North Bound -> bus_locations )
+ *   xml(FILE) -> buses_to_dicts -> threaded( filter route 22
+ *                -> filter North Bound -> bus_locations )
  *
- *   cothread FILE
+ *   cothread FILE.xml
+ *
+ * Malformed XML: the buses printed before the error stay printed, the
+ * error (with line and column) goes to stderr, and the exit status is 1.
  */
-#include "bus.h"
-
+#include <cogen.h>
+#include <cogen/pipe.h>
 #include <cogen/stage.h>
+#include <cogen/xml.h>
+
+#include "bus.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,7 +26,7 @@
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s FILE\n", argv[0]);
+        fprintf(stderr, "usage: cothread FILE.xml\n");
         return 2;
     }
     int fd = open(argv[1], O_RDONLY);
@@ -30,25 +37,29 @@ int main(int argc, char **argv)
     /* The worker's pipeline has a pipe of its own: a pipe belongs to one
      * thread at a time. */
     cogen_pipe *up = cogen_pipe_new(), *down = cogen_pipe_new();
-    field_match m[2];
-    bus scratch;
-    cogen *head = up && down ? route22_north(down, m) : NULL;
+    bus_field_is fields[2];
+    cogen *head = up && down ? bus_route_direction(down, fields, "22", "North Bound") : NULL;
     /* A bus is lent until the send returns: the stage copies it across. */
     cogen_stage_opts o = {0};
     o.copy = bus_copy;
     o.release = bus_release;
     cogen *threaded = head ? cogen_stage_thread("threaded", head, &o) : NULL;
-    cogen *dicts =
-        threaded ? cogen_pipe_map(up, "buses_to_dicts", buses_to_dicts, &scratch, threaded) : NULL;
+    bus_assembler a;
+    cogen *dicts = bus_assembler_start(&a, up, threaded, false);
     int status = 0;
+    cogen_xml_opts xo = {NULL, 0, 0, 0, up}; /* errors name the stage that failed */
+    cogen_xml_error err;
     if (!dicts) {
         perror("cothread");
         status = 1;
-    } else if (cogen_pipe_feed_fd(up, fd, dicts, NULL) < 0) {
-        report(argv[0], cogen_pipe_error(up));
+    } else if (cogen_xml_feed_fd(fd, dicts, &xo, &err) < 0) {
+        fflush(stdout);
+        fprintf(stderr, "cothread: %s: %s\n", err.line ? argv[1] : err.where, err.msg);
         status = 1;
     }
     close(fd);
+    cogen_free(dicts);
+    bus_assembler_free(&a);
     cogen_pipe_free(up);
     cogen_free(threaded);
     cogen_pipe_free(down);
