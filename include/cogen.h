@@ -83,7 +83,14 @@ typedef struct cogen_err {
 typedef struct cogen_opts {
     /** Usable stack size in bytes; 0 means COGEN_STACK_DEFAULT. Rounded up
      *  to whole pages, at least COGEN_STACK_MIN. Memory is committed only as
-     *  the body touches it, so generous sizes cost address space, not RAM. */
+     *  the body touches it, so generous sizes cost address space, not RAM.
+     *  Below the stack is a 16 KiB guard: a body that runs into it is
+     *  reported and the process aborts. A single frame bigger than the guard
+     *  (a large local array) can jump over it into other memory unless the
+     *  code is compiled with -fstack-clash-protection (cogen builds itself
+     *  with it where the compiler has it; Debian's gcc does not enable it by
+     *  default): build bodies with big frames with that flag, or keep such
+     *  arrays off the stack. See docs/design.md, "Stack overflow". */
     size_t stack_size;
     /** Name used in errors and diagnostics; copied (truncated to 47 bytes).
      *  NULL means the name "cogen". */
@@ -225,8 +232,22 @@ COGEN_API int cogen_getstate(const cogen *g);
  * The last error recorded on g: by a call on g that returned COGEN_ERROR,
  * by an error thrown into g (inside the body, after cogen_yield returned
  * COGEN_THROWN), or by a failed cogen_yield_from/cogen_defer in g's body.
- * Before any error, code is 0 and msg is "". NULL only if g is NULL. The
- * pointer is valid as long as g; its strings until the next error on g.
+ * Before any error, code is 0 and msg is "". A successful cogen_close
+ * leaves it as it was before the close (the EXIT the body saw is not an
+ * error). NULL only if g is NULL.
+ *
+ * Lifetimes. An error of g's body (raised, thrown in, or returned by a
+ * failed call) is kept in g: the pointer and strings stay valid until the
+ * next error on g or its free. A call refused at the call site without
+ * running g (COGEN_EBUSY, COGEN_EFRESH, COGEN_EINVAL for bad arguments,
+ * COGEN_EIGNORED, an error thrown into an unstarted or ended g) is kept in
+ * the calling thread's own record, so that it never disturbs a thread
+ * running g: on that thread, cogen_last_error(g) returns it (and the same
+ * pointer) until the thread's next refused call on any generator, or the
+ * next error of g's body recorded on that thread; successful calls do not
+ * touch it. Copy what you need before making another call that may be
+ * refused. Passing msg or where back to cogen_raise, cogen_throw or
+ * cogen_yield's callers is safe: they are copied before anything changes.
  */
 COGEN_API const cogen_err *cogen_last_error(const cogen *g);
 

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 static struct sigaction previous_segv, previous_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_key_t altstack_key;
-static _Thread_local bool altstack_ready;
+static _Thread_local bool altstack_ready __attribute__((tls_model("initial-exec")));
 
 static size_t fmt_unsigned(char *out, uintmax_t v)
 {
@@ -66,21 +67,30 @@ static void report_overflow(const cogen__stack *st)
     (void)!write(STDERR_FILENO, buf, len);
 }
 
+/* Not a guard hit: end exactly as without cogen. The previous handler
+ * runs if there was one. Otherwise, a signal sent with kill/raise (si_code
+ * <= 0) does not come back by itself: ignored, it is dropped; by default,
+ * it is raised again under the default action (it stays pending until this
+ * handler returns). A real fault comes back when the faulting instruction
+ * runs again: the kernel kills a process that ignores or blocks a fault, so
+ * both ignored and default faults get the default action back and retry. */
 static void pass_on(int sig, siginfo_t *info, void *uctx)
 {
     const struct sigaction *prev = sig == SIGBUS ? &previous_bus : &previous_segv;
+    bool sent = info->si_code <= 0;
     if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
         prev->sa_sigaction(sig, info, uctx);
         return;
     }
-    if (prev->sa_handler == SIG_IGN)
-        return;
-    if (prev->sa_handler != SIG_DFL) {
+    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
         prev->sa_handler(sig);
         return;
     }
-    /* Default action: restore it and return; the fault happens again. */
+    if (sent && prev->sa_handler == SIG_IGN)
+        return;
     (void)signal(sig, SIG_DFL);
+    if (sent)
+        (void)raise(sig);
 }
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)

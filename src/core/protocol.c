@@ -429,6 +429,7 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     x.value = value;
     x.leaving = NULL;
     leaf->x = &x;
+    cogen__overflow_guard_thread(); /* this thread may never have made one */
     prev = tls_current;
     tls_current = leaf;
     fp_enter(leaf, &x);
@@ -722,10 +723,30 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     return resume(g, leaf, COGEN_THROWN, NULL, out);
 }
 
+/* Closes g, whose chain the caller has taken. The EXIT that g's body saw
+ * is not an error of the close: a clean close leaves g's last error as it
+ * was before. */
+static int close_taken(cogen *g, cogen *leaf)
+{
+    cogen__errbuf before;
+    int rc;
+    cogen__errbuf_copy(&before, &g->e.err);
+    rc = deliver_exit(g, leaf, NULL);
+    if (rc == COGEN_ERROR && cogen_last_error(g)->code == COGEN_EBUSY)
+        return rc;
+    if (rc == COGEN_YIELDED)
+        return refuse(g, COGEN_EIGNORED, "generator ignored EXIT");
+    if (rc == COGEN_ERROR && cogen_last_error(g)->code != COGEN_EEXIT)
+        return COGEN_ERROR;
+    if (g->e.err.code == COGEN_EEXIT)
+        copy_error(g, &before.err);
+    return 0;
+}
+
 int cogen_close(cogen *g)
 {
     cogen *leaf;
-    int from, rc;
+    int from;
     if (!g) {
         errno = EINVAL;
         return COGEN_ERROR;
@@ -737,14 +758,7 @@ int cogen_close(cogen *g)
         set_state(leaf, COGEN_CLOSED);
         return 0;
     }
-    rc = deliver_exit(g, leaf, NULL);
-    if (rc == COGEN_ERROR && cogen_last_error(g)->code == COGEN_EBUSY)
-        return rc;
-    if (rc == COGEN_YIELDED)
-        return refuse(g, COGEN_EIGNORED, "generator ignored EXIT");
-    if (rc == COGEN_ERROR && cogen_last_error(g)->code != COGEN_EEXIT)
-        return COGEN_ERROR;
-    return 0;
+    return close_taken(g, leaf);
 }
 
 int cogen_getstate(const cogen *g)
@@ -912,6 +926,8 @@ __attribute__((noinline)) static int close_held(cogen *self, cogen *sub)
         copy_error(self, &sub->e.err);
         return COGEN_ERROR;
     }
+    if (sub->e.err.code == COGEN_EEXIT) /* closed cleanly: no error to report */
+        cogen__errbuf_clear(&sub->e);
     return 0;
 }
 

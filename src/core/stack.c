@@ -79,6 +79,7 @@ typedef struct thread_cache {
     free_slot *head[NCLASSES];
     unsigned count[NCLASSES];
     bool registered;
+    bool flushed; /* the thread is exiting: frees go to the global pool */
 } thread_cache;
 
 static _Thread_local thread_cache tcache;
@@ -245,9 +246,13 @@ static char *carve(unsigned cls)
     return slot;
 }
 
+/* Thread exit. Destructors of other thread-specific data may run after
+ * this one and free generators: those stacks go to the global pool
+ * (`flushed`), not into a cache nobody will read again. */
 static void flush_thread_cache(void *unused)
 {
     (void)unused;
+    tcache.flushed = true;
     pthread_mutex_lock(&pool_lock);
     for (unsigned cls = 0; cls < NCLASSES; cls++) {
         free_slot *l;
@@ -320,7 +325,7 @@ void cogen__stack_put(const cogen__stack *s)
     unsigned cls = s->cls;
     char *slot = s->lo - guard_size();
     free_slot *l = slot_link(cls, slot);
-    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS)) {
+    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS && !tcache.flushed)) {
         if (COGEN_UNLIKELY(!tcache.registered)) {
             (void)pthread_once(&tcache_once, make_key);
             (void)pthread_setspecific(tcache_key, &tcache);
@@ -356,6 +361,16 @@ bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
 }
 
 #ifdef COGEN_TEST_HOOKS
+long cogen__stacks_pooled(void)
+{
+    long n = 0;
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned cls = 0; cls < NCLASSES; cls++)
+        n += (long)classes[cls].nfree;
+    pthread_mutex_unlock(&pool_lock);
+    return n;
+}
+
 int cogen__guards_by_mprotect(void)
 {
     return atomic_load(&guard_by_mprotect);

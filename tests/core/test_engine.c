@@ -5,8 +5,10 @@
 #include "shared.h"
 #include <cogen.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,5 +222,137 @@ TEST(stack_overflow_is_reported_and_aborts)
     CHECK_EQ_INT(WTERMSIG(status), SIGABRT);
     /* (a sanitizer may have printed a warning line before ours) */
     CHECK(strstr(buf, expect) != NULL);
+    cogen_free(g);
+}
+
+/* A thread that never created a generator resumes one that overflows: it
+ * gets an alternate signal stack too, so the overflow is reported. */
+static void *resume_twice(void *arg)
+{
+    cogen_next(arg, NULL);
+    cogen_next(arg, NULL); /* overflows */
+    return NULL;
+}
+
+TEST(stack_overflow_on_a_thread_that_never_made_a_generator)
+{
+    int fds[2], status;
+    char buf[512] = {0};
+    size_t got = 0;
+    ssize_t n;
+    pid_t pid;
+    cogen_opts o = {16384, "wanderer", 0};
+    cogen *g = cogen_new(overflows, NULL, &o);
+    CHECK(g != NULL);
+    CHECK(pipe(fds) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        pthread_t t;
+        dup2(fds[1], 2);
+        if (pthread_create(&t, NULL, resume_twice, g) == 0)
+            pthread_join(t, NULL);
+        _exit(0);
+    }
+    close(fds[1]);
+    while ((n = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    close(fds[0]);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status));
+    CHECK_EQ_INT(WTERMSIG(status), SIGABRT);
+    CHECK(strstr(buf, "cogen: generator 'wanderer' overflowed its") != NULL);
+    cogen_free(g);
+}
+
+/* Faults that are not guard hits end as they would without cogen. */
+static void *yields_one(cogen *self, void *arg)
+{
+    cogen_yield(self, arg, NULL);
+    return NULL;
+}
+
+enum fault_kind { RAISE_SEGV, RAISE_BUS, TOUCH_PROT_NONE };
+
+static int child_status(int disposition_ignored, enum fault_kind kind)
+{
+    int status;
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        cogen *g;
+        alarm(10); /* a fault that loops forever ends as SIGALRM */
+        if (disposition_ignored) {
+            signal(SIGSEGV, SIG_IGN);
+            signal(SIGBUS, SIG_IGN);
+        }
+        g = cogen_new(yields_one, NULL, NULL); /* installs cogen's handler */
+        if (!g)
+            _exit(3);
+        if (kind == RAISE_SEGV)
+            raise(SIGSEGV);
+        else if (kind == RAISE_BUS)
+            raise(SIGBUS);
+        else {
+            volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            p[0] = 1;
+        }
+        _exit(0);
+    }
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return status;
+}
+
+TEST(faults_that_are_not_overflows_end_as_without_cogen)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* the sanitizers' own SIGSEGV handlers come first and report instead */
+    return;
+#else
+    int st;
+    st = child_status(0, RAISE_SEGV); /* sent, default: killed, not swallowed */
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = child_status(0, RAISE_BUS);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
+    st = child_status(1, RAISE_SEGV); /* sent, ignored: ignored */
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = child_status(1, RAISE_BUS);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = child_status(1, TOUCH_PROT_NONE); /* a real fault, ignored: killed, no loop */
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = child_status(0, TOUCH_PROT_NONE);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+#endif
+}
+
+/* Both engines run a body with its resumer's signal mask. */
+static void *reports_usr1_blocked(cogen *self, void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sigset_t now;
+        pthread_sigmask(SIG_SETMASK, NULL, &now);
+        if (cogen_yield(self, V(sigismember(&now, SIGUSR1)), NULL) != COGEN_SENT)
+            return NULL;
+    }
+}
+
+TEST(body_runs_with_its_resumers_signal_mask)
+{
+    sigset_t usr1, old;
+    void *out;
+    cogen *g = cogen_new(reports_usr1_blocked, NULL, NULL);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, &old);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 1);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 0);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 1);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     cogen_free(g);
 }

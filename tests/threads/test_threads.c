@@ -3,6 +3,7 @@
  * generator may be resumed from another thread; two threads resuming one
  * generator at once get one run and one "already executing". */
 #include "harness.h"
+#include "shared.h"
 #include "tls_access.h"
 
 #include <cogen.h>
@@ -407,4 +408,37 @@ TEST(concurrent_close_of_a_delegating_chain)
         cogen_free(outer);
         cogen_free(mid);
     }
+}
+
+/* ---- freeing in a thread-specific-data destructor that runs after
+ * cogen's own: the stack goes to the global pool, not to the dead
+ * thread's cache. */
+static pthread_key_t late_key;
+
+static void free_late(void *g)
+{
+    cogen_free(g);
+}
+
+static void *frees_at_exit(void *arg)
+{
+    cogen *g;
+    (void)arg;
+    cogen_free(cogen_new(checks_current, NULL, NULL));    /* cogen's key exists now */
+    CHECK(pthread_key_create(&late_key, free_late) == 0); /* so ours runs later */
+    g = cogen_new(busy_body, NULL, NULL);
+    CHECK(g != NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    pthread_setspecific(late_key, g);
+    return NULL;
+}
+
+TEST(generator_freed_by_a_later_thread_destructor_returns_its_stack)
+{
+    pthread_t t;
+    long before = cogen__stacks_pooled();
+    CHECK(pthread_create(&t, NULL, frees_at_exit, NULL) == 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(cogen__stacks_pooled(), before + 1);
+    pthread_key_delete(late_key);
 }
