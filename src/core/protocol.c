@@ -566,7 +566,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->e.err = (cogen_err){0, g->e.msg, g->e.where};
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
-    cogen__san_new(&g->san, st.lo, stack_bytes(g));
+    cogen__san_new(&g->san, (const char *)g);
     cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
     if (flags & COGEN_PRIMED)
         return prime(g);
@@ -646,7 +646,7 @@ void cogen_free(cogen *g)
     }
     if (g->defers != g->inline_defers)
         free(g->defers);
-    cogen__san_free(&g->san);
+    cogen__san_free(&g->san, g->stack.lo, (const char *)g);
     st = g->stack; /* g lives on that stack */
     cogen__stack_put(&st);
 }
