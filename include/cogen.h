@@ -114,7 +114,11 @@ typedef struct cogen_opts {
 /** Smallest stack size accepted (smaller requests are rounded up). */
 #define COGEN_STACK_MIN ((size_t)16 * 1024)
 
-/* Results of cogen_send, cogen_next, cogen_throw, cogen_yield_from. */
+/* Results of cogen_send, cogen_next, cogen_throw, cogen_yield_from; the
+ * outcomes of cogen_yield; the states of cogen_getstate (below) and the
+ * error codes (<cogen/errors.h>) all have distinct values. Note COGEN_EXIT
+ * (an outcome of cogen_yield: "you are being closed") is not COGEN_EEXIT
+ * (the error code of that EXIT, in cogen_last_error). */
 #define COGEN_ERROR (-1) /**< failed: see cogen_last_error */
 #define COGEN_YIELDED 1  /**< the body is suspended at a yield; *out = yielded value */
 #define COGEN_RETURNED 2 /**< the body has ended (now or before) */
@@ -219,11 +223,13 @@ COGEN_API int cogen_close(cogen *g);
  */
 COGEN_API void cogen_free(cogen *g);
 
-/* States reported by cogen_getstate. */
-#define COGEN_CREATED 0   /**< made, body not started */
-#define COGEN_RUNNING 1   /**< executing (or delegating to a running sub) */
-#define COGEN_SUSPENDED 2 /**< paused at a yield */
-#define COGEN_CLOSED 3    /**< the body has ended, or was never run */
+/* States reported by cogen_getstate. Their values differ from every
+ * result above and every error code, so that comparing a state with a
+ * result (cogen_getstate(g) == COGEN_RETURNED) is never true by accident. */
+#define COGEN_CREATED 16   /**< made, body not started */
+#define COGEN_RUNNING 17   /**< executing (or delegating to a running sub) */
+#define COGEN_SUSPENDED 18 /**< paused at a yield */
+#define COGEN_CLOSED 19    /**< the body has ended, or was never run */
 
 /** g's state (one of the four above), or -1 (errno EINVAL) if g is NULL. */
 COGEN_API int cogen_getstate(const cogen *g);
@@ -294,6 +300,39 @@ COGEN_API COGEN_NORETURN void cogen_raise(cogen *self, int code, const char *fmt
  *  by cogen_yield_from. Same rules as cogen_raise. */
 COGEN_API COGEN_NORETURN void cogen_reraise(cogen *self);
 
+/** Ends self's body with `err` as is (code, message and `where` copied
+ *  before anything runs): the way to pass on an error that came from
+ *  another generator, e.g. cogen_raise_error(self, cogen_last_error(t))
+ *  after a cogen_send(t, ...) failed, keeping t's name as its origin. A
+ *  code of 0 (or err NULL) is turned into COGEN_EINVAL. Same rules as
+ *  cogen_raise. */
+COGEN_NORETURN COGEN_API void cogen_raise_error(cogen *self, const cogen_err *err);
+
+/**
+ * Python's `x = (yield value)` for a consumer: suspends self handing out
+ * `value` and returns the value the next cogen_send brings (NULL for
+ * cogen_next). If self is closed instead, it ends the body as EXIT
+ * propagating (cleanups run; the close succeeds); if an error is thrown
+ * in, it ends the body with that error, re-raised as is (cleanups run;
+ * the throw returns it). So nested `for (;;) { x = cogen_receive(self,
+ * NULL); ... }` loops need no EXIT handling and close cleanly, as the
+ * course's `while True: x = (yield)` loops do. Called outside self's body:
+ * aborts with a diagnostic, as cogen_raise does; called from a cleanup (no
+ * yields allowed there): ends the body with COGEN_EINVAL.
+ */
+COGEN_API void *cogen_receive(cogen *self, void *value);
+
+/**
+ * For a body that sends to another generator (a stage to its target):
+ * cogen_send(target, value, out), except that when the target fails
+ * (COGEN_ERROR: it raised, or the send was refused) self's body ends with
+ * the target's error as is, its code, message and `where` (the target's
+ * name), as cogen_raise_error does. Returns COGEN_YIELDED or
+ * COGEN_RETURNED as cogen_send does, with *out set the same way (`out` may
+ * be NULL). Called outside self's body: aborts with a diagnostic.
+ */
+COGEN_API int cogen_send_or_raise(cogen *self, cogen *target, void *value, void **out);
+
 /** Ends self's body as if its function returned `value`; callable from any
  *  function the body calls. Same rules as cogen_raise. */
 COGEN_API COGEN_NORETURN void cogen_return(cogen *self, void *value);
@@ -305,6 +344,19 @@ COGEN_API COGEN_NORETURN void cogen_return(cogen *self, void *value);
  * Returns 0, or COGEN_ERROR with cogen_last_error(self) COGEN_ENOMEM (fn is
  * not registered: run it yourself) or COGEN_EINVAL (fn NULL, or self is not
  * the running generator on this stack; then with errno EINVAL).
+ *
+ * Unlike Python's try/finally, a cleanup runs after the function that
+ * registered it has returned if the body ends with a plain `return`: `arg`
+ * must not point to a local variable of the body's function (or of any
+ * function that has returned by then). cogen_raise, cogen_return and
+ * cogen_reraise, and every EXIT or error delivered at a yield, run the
+ * cleanups while every frame of the body is still live, so a body that
+ * registers cleanups of its locals ends with cogen_return(self, value)
+ * rather than `return value`. A body that returns with a cleanup whose arg
+ * points into its stack's returned frames does not run that cleanup: the
+ * resume that ran it returns COGEN_ERROR with COGEN_EINVAL (the other
+ * cleanups run). Under AddressSanitizer with detect_stack_use_after_return
+ * such locals live elsewhere and ASan reports the use instead.
  */
 COGEN_API int cogen_defer(cogen *self, void (*fn)(void *), void *arg);
 

@@ -497,12 +497,48 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
     abort(); /* unreachable: nobody switches back to a finished body */
 }
 
+/* True if p points into g's stack below `live` (the lowest frame still
+ * live), or into an ASan fake frame that has been released. */
+static bool in_returned_frame(const cogen *g, const void *p, const char *live)
+{
+    const char *c = p;
+#ifdef COGEN_ASAN
+    if (__asan_addr_is_in_fake_stack(__asan_get_current_fake_stack(), (void *)(uintptr_t)p, NULL,
+                                     NULL))
+        return false; /* ASan reports the use itself, with the frame's name */
+#endif
+    return c >= g->stack.lo && c < live;
+}
+
+/* The body returned: a cleanup whose argument points into its returned
+ * frames would read a dead local. Drop those, and make it an error. */
+static bool drop_dangling_defers(cogen *g, const char *live)
+{
+    unsigned kept = 0;
+    bool dropped = false;
+    for (unsigned i = 0; i < g->ndefers; i++) {
+        if (in_returned_frame(g, g->defers[i].arg, live))
+            dropped = true;
+        else
+            g->defers[kept++] = g->defers[i];
+    }
+    g->ndefers = kept;
+    return dropped;
+}
+
 static void entry(void *arg)
 {
     cogen *g = arg;
     void *r;
     arrive(g);
     r = g->fn(g, g->arg);
+    if (COGEN_UNLIKELY(g->ndefers) &&
+        drop_dangling_defers(g, (const char *)__builtin_frame_address(0))) {
+        (void)fail(g, COGEN_EINVAL,
+                   "cogen_defer: a cleanup's argument points into the body's frame, gone when it "
+                   "returned; cleanup not run (end the body with cogen_return)");
+        finish(g, COGEN_ERROR, NULL);
+    }
     finish(g, COGEN_RETURNED, r);
 }
 
@@ -847,6 +883,47 @@ void cogen_reraise(cogen *self)
     if (self->e.err.code == 0)
         (void)fail(self, COGEN_EINVAL, "cogen_reraise: no error to re-raise");
     finish(self, COGEN_ERROR, NULL);
+}
+
+void cogen_raise_error(cogen *self, const cogen_err *err)
+{
+    if (!executing(self))
+        misuse("cogen_raise_error", self);
+    if (!err || err->code == 0)
+        (void)fail(self, COGEN_EINVAL, "cogen_raise_error: no error to raise");
+    else
+        copy_error(self, err);
+    finish(self, COGEN_ERROR, NULL);
+}
+
+void *cogen_receive(cogen *self, void *value)
+{
+    void *got = NULL;
+    if (!executing(self))
+        misuse("cogen_receive", self);
+    switch (cogen_yield(self, value, &got)) {
+    case COGEN_SENT: return got;
+    case COGEN_ERROR: /* from a cleanup: no yields there */
+        (void)fail(self, COGEN_EINVAL, "cogen_receive: called from a cleanup");
+        finish(self, COGEN_ERROR, NULL);
+    default: cogen_reraise(self); /* EXIT (its error is EEXIT) or the error thrown in */
+    }
+}
+
+int cogen_send_or_raise(cogen *self, cogen *target, void *value, void **out)
+{
+    int rc;
+    if (!executing(self))
+        misuse("cogen_send_or_raise", self);
+    rc = cogen_send(target, value, out);
+    if (rc == COGEN_ERROR) {
+        if (!target)
+            (void)fail(self, COGEN_EINVAL, "cogen_send_or_raise: NULL target");
+        else
+            copy_error(self, cogen_last_error(target));
+        finish(self, COGEN_ERROR, NULL);
+    }
+    return rc;
 }
 
 void cogen_return(cogen *self, void *value)

@@ -140,13 +140,24 @@ TEST(yield_from_throw_exit_closes_sub_first)
 }
 
 static cogen *watched[2];
+static char state_letter(const cogen *g)
+{
+    switch (cogen_getstate(g)) {
+    case COGEN_CREATED: return 'C';
+    case COGEN_RUNNING: return 'R';
+    case COGEN_SUSPENDED: return 'S';
+    case COGEN_CLOSED: return 'X';
+    default: return '?';
+    }
+}
+
 static void *state_watcher(cogen *self, void *arg)
 {
     (void)arg;
-    tlogf("states:%d,%d cur:%s ", cogen_getstate(watched[0]), cogen_getstate(self),
+    tlogf("states:%c,%c cur:%s ", state_letter(watched[0]), state_letter(self),
           cogen_name(cogen_current()));
     cogen_yield(self, V(1), NULL);
-    tlogf("states:%d,%d ", cogen_getstate(watched[0]), cogen_getstate(self));
+    tlogf("states:%c,%c ", state_letter(watched[0]), state_letter(self));
     return NULL;
 }
 
@@ -167,7 +178,7 @@ TEST(yield_from_both_report_running)
     CHECK_EQ_INT(cogen_getstate(d), COGEN_SUSPENDED);
     CHECK_EQ_INT(cogen_getstate(sub), COGEN_SUSPENDED);
     CHECK_EQ_INT(cogen_next(d, NULL), COGEN_RETURNED);
-    CHECK_STR(tlog, "states:1,1 cur:watcher states:1,1 rc:2 cur:d ");
+    CHECK_STR(tlog, "states:R,R cur:watcher states:R,R rc:2 cur:d ");
     CHECK(cogen_current() == NULL);
     cogen_free(d);
     cogen_free(sub);

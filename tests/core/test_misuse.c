@@ -255,7 +255,7 @@ static void *frees_itself(cogen *self, void *arg)
 {
     (void)arg;
     cogen_free(self); /* refused: running */
-    tlogf("alive:%d ", cogen_getstate(self));
+    tlogf("alive:%d ", cogen_getstate(self) == COGEN_RUNNING);
     cogen_yield(self, V(1), NULL);
     return NULL;
 }
