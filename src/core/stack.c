@@ -26,7 +26,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -173,10 +175,74 @@ static int guard_probe(const char *page)
     return r;
 }
 
+/* COGEN_GUARD in the environment, read once: "auto" (default: guard
+ * regions where the kernel has them, else mprotect), "mprotect" (always
+ * mprotect: what kernels before 6.13 do; for tests), "none" (no guard: no
+ * mapping per stack and no limit on their number, but an overflow is not
+ * detected and silently overwrites the stack below; see docs/design.md). */
+enum guard_mode { GUARD_AUTO = 1, GUARD_MPROTECT, GUARD_NONE };
+static atomic_int guard_mode;
+
+static int mode_of_guard(void)
+{
+    int m = atomic_load_explicit(&guard_mode, memory_order_relaxed);
+    if (COGEN_UNLIKELY(!m)) {
+        const char *e = getenv("COGEN_GUARD");
+        m = !e                           ? GUARD_AUTO
+            : strcmp(e, "mprotect") == 0 ? GUARD_MPROTECT
+            : strcmp(e, "none") == 0     ? GUARD_NONE
+                                         : GUARD_AUTO;
+        if (m == GUARD_MPROTECT)
+            atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
+        atomic_store_explicit(&guard_mode, m, memory_order_relaxed);
+    }
+    return m;
+}
+
+/* mprotect failed with ENOMEM: almost always the limit on mappings per
+ * process, as each guarded stack splits its mapping in two. Says so once;
+ * cogen_new then fails with ENOMEM. */
+static void report_map_limit(void)
+{
+    static atomic_flag told = ATOMIC_FLAG_INIT;
+    long limit = -1;
+    FILE *f;
+    if (atomic_flag_test_and_set(&told))
+        return;
+    f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &limit) != 1)
+            limit = -1;
+        (void)fclose(f);
+    }
+    (void)fprintf(stderr,
+                  "cogen: cannot guard another stack: the limit of mappings per process "
+                  "(vm.max_map_count = %ld) is reached. Without MADV_GUARD_INSTALL (Linux < "
+                  "6.13) each stack's guard takes two mappings. Raise the limit (sysctl "
+                  "vm.max_map_count) or run with COGEN_GUARD=none (no overflow detection); "
+                  "see cogen's docs/design.md, \"Stacks\".\n",
+                  limit);
+}
+
+static int mprotect_guard(char *slot)
+{
+    if (cogen__inject(ENOMEM) || mprotect(slot, guard_size(), PROT_NONE) != 0) {
+        if (errno == ENOMEM)
+            report_map_limit();
+        return -1;
+    }
+    return 0;
+}
+
 static int install_guard(char *slot)
 {
     if (cogen__fail_now())
         return -1;
+    switch (mode_of_guard()) {
+    case GUARD_NONE: return 0;
+    case GUARD_MPROTECT: return mprotect_guard(slot);
+    default: break;
+    }
     /* valgrind knows nothing of guard regions (its own reads of one, e.g.
      * for access() below, kill it) but tracks mprotect. */
     if (RUNNING_ON_VALGRIND)
@@ -198,7 +264,7 @@ static int install_guard(char *slot)
         /* Kernel older than 6.13, or the above: fall back for good. */
         atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
     }
-    return mprotect(slot, guard_size(), PROT_NONE);
+    return mprotect_guard(slot);
 }
 
 static chunk *new_chunk(unsigned cls)
