@@ -95,7 +95,7 @@ typedef struct cogen_opts {
     /** Name used in errors and diagnostics; copied (truncated to 47 bytes).
      *  NULL means the name "cogen". */
     const char *name;
-    /** Bitwise OR of COGEN_PRIMED, COGEN_FPENV. */
+    /** Bitwise OR of COGEN_PRIMED, COGEN_FPENV, COGEN_OVERFLOW_ERROR. */
     unsigned flags;
 } cogen_opts;
 
@@ -108,6 +108,20 @@ typedef struct cogen_opts {
  *  body that changes the rounding mode changes it for its resumer too.
  *  See docs/design.md, "Floating-point environment". */
 #define COGEN_FPENV 0x2u
+/** Flag: a stack overflow of this generator's body is an error of the
+ *  resume that ran it, not the end of the process. The resume returns
+ *  COGEN_ERROR with COGEN_ESTACK (or, if the body was a sub reached
+ *  through a delegator, that delegator's cogen_yield_from does); the
+ *  generator is COGEN_CLOSED; its cleanups do NOT run (they would run on
+ *  the stack that overflowed); its stack is never reused (its memory is
+ *  given back at cogen_free). What it cannot undo: whatever the body held
+ *  when it overflowed stays held: a lock (the next locker deadlocks), a
+ *  half-done malloc or stdio call (their state may be corrupt), memory it
+ *  allocated. Use it for bodies that run code you control (recursive
+ *  parsers of untrusted input), not for bodies that may overflow inside
+ *  the C library. Without it (the default), an overflow is reported and
+ *  the process aborts. See docs/design.md, "Stack overflow". */
+#define COGEN_OVERFLOW_ERROR 0x4u
 
 /** Default usable stack size: 128 KiB of address space, committed lazily. */
 #define COGEN_STACK_DEFAULT ((size_t)128 * 1024)

@@ -10,10 +10,12 @@
  * and aborts. Faults anywhere else are passed on to the handler that was
  * installed before ours (or the default action, which dumps core as usual).
  *
- * Why abort rather than return COGEN_ESTACK from the resume, as Lua does:
- * the body may have overflowed inside malloc, stdio or while holding a
- * lock; unwinding past that from a signal handler would leave the process
- * in a state no later code could trust. See docs/design.md.
+ * By default it aborts rather than returning COGEN_ESTACK from the resume,
+ * as Lua does: the body may have overflowed inside malloc, stdio or while
+ * holding a lock; unwinding past that from a signal handler leaves the
+ * process in a state no later code could trust. A generator created with
+ * COGEN_OVERFLOW_ERROR opts in to exactly that (protocol.c ends it and
+ * switches from this handler to its resumer). See docs/design.md.
  */
 #include "internal.h"
 
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static struct sigaction previous_segv, previous_bus;
@@ -97,6 +100,7 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
     cogen__stack st;
     if (cogen__stack_guard_owner(info->si_addr, &st)) {
+        cogen__overflow_recover(&st, &((const ucontext_t *)uctx)->uc_sigmask);
         report_overflow(&st);
         (void)signal(SIGABRT, SIG_DFL);
         abort();

@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <fenv.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -88,6 +90,7 @@ struct cogen {
                        copied into the delegator's own) */
     void *sub_value;
     bool finishing; /* cleanups are running: no more yields */
+    bool retired;   /* overflowed under COGEN_OVERFLOW_ERROR: its stack is not reused */
     cogen_fn fn;
     void *arg;
     deferred *defers;
@@ -549,6 +552,19 @@ static cogen *owner_of(const cogen__stack *st)
     return (cogen *)(((uintptr_t)st->hi - sizeof(cogen)) & ~(uintptr_t)63);
 }
 
+void cogen__overflow_recover(const cogen__stack *st, const void *mask)
+{
+    cogen *g = owner_of(st);
+    if (!(g->flags & COGEN_OVERFLOW_ERROR) || tls_current != g || g->finishing)
+        return; /* not opted in, or not this thread's running body: abort */
+    (void)pthread_sigmask(SIG_SETMASK, mask, NULL); /* as before the fault */
+    g->retired = true;
+    g->ndefers = 0; /* they would run on the stack that overflowed */
+    cogen__errbuf_set(&g->e, COGEN_ESTACK, g->name, "%s", cogen_strerror(COGEN_ESTACK));
+    touch_error(g);
+    finish(g, COGEN_ERROR, NULL);
+}
+
 const char *cogen__stack_owner_name(const cogen__stack *st)
 {
     return owner_of(st)->name;
@@ -572,7 +588,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     unsigned flags = opts ? opts->flags : 0;
     cogen__stack st;
     cogen *g;
-    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV))) {
+    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV | COGEN_OVERFLOW_ERROR))) {
         errno = EINVAL;
         return NULL;
     }
@@ -590,6 +606,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     atomic_init(&g->top, g);
     atomic_init(&g->leaf, g);
     g->finishing = false;
+    g->retired = false;
     g->wake = WAKE_MSG;
     g->fn = fn;
     g->arg = arg;
@@ -684,7 +701,10 @@ void cogen_free(cogen *g)
         free(g->defers);
     cogen__san_free(&g->san, g->stack.lo, (const char *)g);
     st = g->stack; /* g lives on that stack */
-    cogen__stack_put(&st);
+    if (COGEN_UNLIKELY(g->retired))
+        cogen__stack_retire(&st);
+    else
+        cogen__stack_put(&st);
 }
 
 /* -------------------------------------------------------- the resumers */

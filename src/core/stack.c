@@ -407,6 +407,11 @@ void cogen__stack_put(const cogen__stack *s)
     pthread_mutex_unlock(&pool_lock);
 }
 
+void cogen__stack_retire(const cogen__stack *s)
+{
+    (void)madvise(s->lo, (size_t)(s->hi - s->lo), MADV_DONTNEED);
+}
+
 bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
 {
     uintptr_t a = (uintptr_t)addr;

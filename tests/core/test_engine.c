@@ -374,3 +374,59 @@ TEST(huge_stack_is_cheap_to_create_and_reuse)
         cogen_free(g);
     }
 }
+
+/* Opt-in: an overflow is an error of the resume; the process goes on. */
+static int estack_cleanups;
+
+static void counts_estack_cleanup(void *arg)
+{
+    (void)arg;
+    estack_cleanups++;
+}
+
+static void *overflows_with_cleanup(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_defer(self, counts_estack_cleanup, NULL);
+    cogen_yield(self, NULL, NULL);
+    return V(runaway(0));
+}
+
+static void *delegates_to(cogen *self, void *arg)
+{
+    int rc = cogen_yield_from(self, arg, NULL);
+    if (rc == COGEN_ERROR && cogen_last_error(self)->code == COGEN_ESTACK)
+        return V(99); /* the delegator may handle its sub's overflow */
+    return NULL;
+}
+
+TEST(stack_overflow_opted_in_is_an_error_of_the_resume)
+{
+    cogen_opts o = {16384, "deep", COGEN_OVERFLOW_ERROR};
+    for (int round = 0; round < 3; round++) { /* again and again: nothing is left broken */
+        cogen *g = cogen_new(overflows_with_cleanup, NULL, &o), *d;
+        void *out;
+        CHECK(g != NULL);
+        CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+        CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+        CHECK_EQ_INT(cogen_last_error(g)->code, COGEN_ESTACK);
+        CHECK_STR(cogen_last_error(g)->where, "deep");
+        CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
+        CHECK_EQ_INT(estack_cleanups, 0); /* not run on the overflowed stack */
+        cogen_free(g);
+        /* as a sub: its delegator's yield_from gets the error */
+        g = cogen_new(overflows_with_cleanup, NULL, &o);
+        d = cogen_new(delegates_to, g, NULL);
+        CHECK_EQ_INT(cogen_next(d, NULL), COGEN_YIELDED);
+        CHECK_EQ_INT(cogen_next(d, &out), COGEN_RETURNED);
+        CHECK_EQ_INT(I(out), 99);
+        cogen_free(d);
+        cogen_free(g);
+    }
+    /* and the process goes on making and running generators */
+    cogen *h = cogen_new(accumulate, V(1), NULL);
+    void *out;
+    CHECK_EQ_INT(cogen_next(h, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 1);
+    cogen_free(h);
+}
