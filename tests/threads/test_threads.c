@@ -367,9 +367,9 @@ static void *close_chain(void *arg)
         else if (rc == COGEN_ERROR && cogen_last_error(c->g)->code == COGEN_EBUSY) {
             c->refused++;
             sched_yield(); /* the other thread may have been preempted mid-run */
-        } else {
-            fprintf(stderr, "rc %d, code %d\n", rc, cogen_last_error(c->g)->code);
-            CHECK(!"close of a chain failed with something else than EBUSY");
+        } else {           /* a close refused for another reason, or half done */
+            fprintf(stderr, "close of a chain: rc %d, code %d\n", rc, cogen_last_error(c->g)->code);
+            CHECK(0);
         }
     }
     return NULL;
