@@ -98,12 +98,19 @@ typedef struct cogen_err {
 typedef struct cogen_opts {
     /** Usable stack size in bytes; 0 means COGEN_STACK_DEFAULT. Rounded up
      *  to whole pages, at least COGEN_STACK_MIN. Memory is committed only as
-     *  the body touches it, so generous sizes cost address space, not RAM. */
+     *  the body touches it, so generous sizes cost address space, not RAM.
+     *  Below the stack is a 16 KiB guard: a body that runs into it is
+     *  reported and the process aborts. A single frame bigger than the guard
+     *  (a large local array) can jump over it into other memory unless the
+     *  code is compiled with -fstack-clash-protection (cogen builds itself
+     *  with it where the compiler has it; Debian's gcc does not enable it by
+     *  default): build bodies with big frames with that flag, or keep such
+     *  arrays off the stack. See docs/design.md, "Stack overflow". */
     size_t stack_size;
     /** Name used in errors and diagnostics; copied (truncated to 47 bytes).
      *  NULL means the name "cogen". */
     const char *name;
-    /** Bitwise OR of COGEN_PRIMED, COGEN_FPENV. */
+    /** Bitwise OR of COGEN_PRIMED, COGEN_FPENV, COGEN_OVERFLOW_ERROR. */
     unsigned flags;
 } cogen_opts;
 
@@ -116,13 +123,31 @@ typedef struct cogen_opts {
  *  body that changes the rounding mode changes it for its resumer too.
  *  See docs/design.md, "Floating-point environment". */
 #define COGEN_FPENV 0x2u
+/** Flag: a stack overflow of this generator's body is an error of the
+ *  resume that ran it, not the end of the process. The resume returns
+ *  COGEN_ERROR with COGEN_ESTACK (or, if the body was a sub reached
+ *  through a delegator, that delegator's cogen_yield_from does); the
+ *  generator is COGEN_CLOSED; its cleanups do NOT run (they would run on
+ *  the stack that overflowed); its stack is never reused (its memory is
+ *  given back at cogen_free). What it cannot undo: whatever the body held
+ *  when it overflowed stays held: a lock (the next locker deadlocks), a
+ *  half-done malloc or stdio call (their state may be corrupt), memory it
+ *  allocated. Use it for bodies that run code you control (recursive
+ *  parsers of untrusted input), not for bodies that may overflow inside
+ *  the C library. Without it (the default), an overflow is reported and
+ *  the process aborts. See docs/design.md, "Stack overflow". */
+#define COGEN_OVERFLOW_ERROR 0x4u
 
 /** Default usable stack size: 128 KiB of address space, committed lazily. */
 #define COGEN_STACK_DEFAULT ((size_t)128 * 1024)
 /** Smallest stack size accepted (smaller requests are rounded up). */
 #define COGEN_STACK_MIN ((size_t)16 * 1024)
 
-/* Results of cogen_send, cogen_next, cogen_throw, cogen_yield_from. */
+/* Results of cogen_send, cogen_next, cogen_throw, cogen_yield_from; the
+ * outcomes of cogen_yield; the states of cogen_getstate (below) and the
+ * error codes (<cogen/errors.h>) all have distinct values. Note COGEN_EXIT
+ * (an outcome of cogen_yield: "you are being closed") is not COGEN_EEXIT
+ * (the error code of that EXIT, in cogen_last_error). */
 #define COGEN_ERROR (-1) /**< failed: see cogen_last_error */
 #define COGEN_YIELDED 1  /**< the body is suspended at a yield; *out = yielded value */
 #define COGEN_RETURNED 2 /**< the body has ended (now or before) */
@@ -227,11 +252,13 @@ COGEN_API int cogen_close(cogen *g);
  */
 COGEN_API void cogen_free(cogen *g);
 
-/* States reported by cogen_getstate. */
-#define COGEN_CREATED 0   /**< made, body not started */
-#define COGEN_RUNNING 1   /**< executing (or delegating to a running sub) */
-#define COGEN_SUSPENDED 2 /**< paused at a yield */
-#define COGEN_CLOSED 3    /**< the body has ended, or was never run */
+/* States reported by cogen_getstate. Their values differ from every
+ * result above and every error code, so that comparing a state with a
+ * result (cogen_getstate(g) == COGEN_RETURNED) is never true by accident. */
+#define COGEN_CREATED 16   /**< made, body not started */
+#define COGEN_RUNNING 17   /**< executing (or delegating to a running sub) */
+#define COGEN_SUSPENDED 18 /**< paused at a yield */
+#define COGEN_CLOSED 19    /**< the body has ended, or was never run */
 
 /** g's state (one of the four above), or -1 (errno EINVAL) if g is NULL. */
 COGEN_API int cogen_getstate(const cogen *g);
@@ -240,8 +267,22 @@ COGEN_API int cogen_getstate(const cogen *g);
  * The last error recorded on g: by a call on g that returned COGEN_ERROR,
  * by an error thrown into g (inside the body, after cogen_yield returned
  * COGEN_THROWN), or by a failed cogen_yield_from/cogen_defer in g's body.
- * Before any error, code is 0 and msg is "". NULL only if g is NULL. The
- * pointer is valid as long as g; its strings until the next error on g.
+ * Before any error, code is 0 and msg is "". A successful cogen_close
+ * leaves it as it was before the close (the EXIT the body saw is not an
+ * error). NULL only if g is NULL.
+ *
+ * Lifetimes. An error of g's body (raised, thrown in, or returned by a
+ * failed call) is kept in g: the pointer and strings stay valid until the
+ * next error on g or its free. A call refused at the call site without
+ * running g (COGEN_EBUSY, COGEN_EFRESH, COGEN_EINVAL for bad arguments,
+ * COGEN_EIGNORED, an error thrown into an unstarted or ended g) is kept in
+ * the calling thread's own record, so that it never disturbs a thread
+ * running g: on that thread, cogen_last_error(g) returns it (and the same
+ * pointer) until the thread's next refused call on any generator, or the
+ * next error of g's body recorded on that thread; successful calls do not
+ * touch it. Copy what you need before making another call that may be
+ * refused. Passing msg or where back to cogen_raise, cogen_throw or
+ * cogen_yield's callers is safe: they are copied before anything changes.
  */
 COGEN_API const cogen_err *cogen_last_error(const cogen *g);
 
@@ -288,6 +329,39 @@ COGEN_NORETURN COGEN_API void cogen_raise(cogen *self, int code, const char *fmt
  *  by cogen_yield_from. Same rules as cogen_raise. */
 COGEN_NORETURN COGEN_API void cogen_reraise(cogen *self);
 
+/** Ends self's body with `err` as is (code, message and `where` copied
+ *  before anything runs): the way to pass on an error that came from
+ *  another generator, e.g. cogen_raise_error(self, cogen_last_error(t))
+ *  after a cogen_send(t, ...) failed, keeping t's name as its origin. A
+ *  code of 0 (or err NULL) is turned into COGEN_EINVAL. Same rules as
+ *  cogen_raise. */
+COGEN_NORETURN COGEN_API void cogen_raise_error(cogen *self, const cogen_err *err);
+
+/**
+ * Python's `x = (yield value)` for a consumer: suspends self handing out
+ * `value` and returns the value the next cogen_send brings (NULL for
+ * cogen_next). If self is closed instead, it ends the body as EXIT
+ * propagating (cleanups run; the close succeeds); if an error is thrown
+ * in, it ends the body with that error, re-raised as is (cleanups run;
+ * the throw returns it). So nested `for (;;) { x = cogen_receive(self,
+ * NULL); ... }` loops need no EXIT handling and close cleanly, as the
+ * course's `while True: x = (yield)` loops do. Called outside self's body:
+ * aborts with a diagnostic, as cogen_raise does; called from a cleanup (no
+ * yields allowed there): ends the body with COGEN_EINVAL.
+ */
+COGEN_API void *cogen_receive(cogen *self, void *value);
+
+/**
+ * For a body that sends to another generator (a stage to its target):
+ * cogen_send(target, value, out), except that when the target fails
+ * (COGEN_ERROR: it raised, or the send was refused) self's body ends with
+ * the target's error as is, its code, message and `where` (the target's
+ * name), as cogen_raise_error does. Returns COGEN_YIELDED or
+ * COGEN_RETURNED as cogen_send does, with *out set the same way (`out` may
+ * be NULL). Called outside self's body: aborts with a diagnostic.
+ */
+COGEN_API int cogen_send_or_raise(cogen *self, cogen *target, void *value, void **out);
+
 /** Ends self's body as if its function returned `value`; callable from any
  *  function the body calls. Same rules as cogen_raise. */
 COGEN_NORETURN COGEN_API void cogen_return(cogen *self, void *value);
@@ -299,6 +373,19 @@ COGEN_NORETURN COGEN_API void cogen_return(cogen *self, void *value);
  * Returns 0, or COGEN_ERROR with cogen_last_error(self) COGEN_ENOMEM (fn is
  * not registered: run it yourself) or COGEN_EINVAL (fn NULL, or self is not
  * the running generator on this stack; then with errno EINVAL).
+ *
+ * Unlike Python's try/finally, a cleanup runs after the function that
+ * registered it has returned if the body ends with a plain `return`: `arg`
+ * must not point to a local variable of the body's function (or of any
+ * function that has returned by then). cogen_raise, cogen_return and
+ * cogen_reraise, and every EXIT or error delivered at a yield, run the
+ * cleanups while every frame of the body is still live, so a body that
+ * registers cleanups of its locals ends with cogen_return(self, value)
+ * rather than `return value`. A body that returns with a cleanup whose arg
+ * points into its stack's returned frames does not run that cleanup: the
+ * resume that ran it returns COGEN_ERROR with COGEN_EINVAL (the other
+ * cleanups run). Under AddressSanitizer with detect_stack_use_after_return
+ * such locals live elsewhere and ASan reports the use instead.
  */
 COGEN_API int cogen_defer(cogen *self, void (*fn)(void *), void *arg);
 

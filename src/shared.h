@@ -54,6 +54,8 @@ COGEN_TEST_API long cogen__fail_count(void);
 /* Non-zero once stack guards have fallen back to mprotect (old kernel,
  * emulator, valgrind): each guarded stack then costs two mappings. */
 COGEN_TEST_API int cogen__guards_by_mprotect(void);
+/* Stacks in the global pool (freed, not in any thread's cache). */
+COGEN_TEST_API long cogen__stacks_pooled(void);
 /* Context switches made by the library since the program started. */
 COGEN_TEST_API long cogen__switch_count(void);
 

@@ -10,10 +10,13 @@
  * give every context its own. The policy (context.h) is that it belongs to
  * the thread, as with the assembly switches: the side that switches away
  * leaves its environment in the context it resumes, which installs it
- * again once swapcontext has returned.
+ * again once swapcontext has returned. The signal mask is handled the
+ * same way (it belongs to the thread, not to a context).
  */
 #include "context.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -41,6 +44,10 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
 
 void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to)
 {
+    /* swapcontext installs the signal mask saved with `to` (at creation or
+     * its last switch away); the assembly switches leave the mask alone,
+     * so the side resumed runs with the mask of the side leaving. */
+    (void)pthread_sigmask(SIG_SETMASK, NULL, &to->uc.uc_sigmask);
     fegetenv(&to->fenv);
     swapcontext(&from->uc, &to->uc);
     fesetenv(&from->fenv);

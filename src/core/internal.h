@@ -41,6 +41,16 @@ COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
 COGEN_HIDDEN const char *cogen__stack_owner_name(const cogen__stack *st);
 COGEN_HIDDEN size_t cogen__stack_owner_size(const cogen__stack *st);
 
+/* Gives a stack's memory back and never reuses it (a stack that
+ * overflowed under COGEN_OVERFLOW_ERROR). */
+COGEN_HIDDEN void cogen__stack_retire(const cogen__stack *s);
+
+/* From the overflow handler, on the alternate signal stack: if the
+ * generator living on st was created with COGEN_OVERFLOW_ERROR and runs on this
+ * thread, ends it with COGEN_ESTACK and switches to whoever resumed it
+ * (restoring the signal mask `mask`): does not return. Otherwise returns. */
+COGEN_HIDDEN void cogen__overflow_recover(const cogen__stack *st, const void *mask);
+
 /* The mappings stacks are carved from (stack.c), listed newest first in
  * cogen__chunks (debug.c), which the overflow handler and debuggers read. */
 typedef struct cogen__chunk {

@@ -10,25 +10,29 @@
  * and aborts. Faults anywhere else are passed on to the handler that was
  * installed before ours (or the default action, which dumps core as usual).
  *
- * Why abort rather than return COGEN_ESTACK from the resume, as Lua does:
- * the body may have overflowed inside malloc, stdio or while holding a
- * lock; unwinding past that from a signal handler would leave the process
- * in a state no later code could trust. See docs/design.md.
+ * By default it aborts rather than returning COGEN_ESTACK from the resume,
+ * as Lua does: the body may have overflowed inside malloc, stdio or while
+ * holding a lock; unwinding past that from a signal handler leaves the
+ * process in a state no later code could trust. A generator created with
+ * COGEN_OVERFLOW_ERROR opts in to exactly that (protocol.c ends it and
+ * switches from this handler to its resumer). See docs/design.md.
  */
 #include "internal.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static struct sigaction previous_segv, previous_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_key_t altstack_key;
-static _Thread_local bool altstack_ready;
+static _Thread_local bool altstack_ready __attribute__((tls_model("initial-exec")));
 
 static size_t fmt_unsigned(char *out, uintmax_t v)
 {
@@ -66,27 +70,37 @@ static void report_overflow(const cogen__stack *st)
     (void)!write(STDERR_FILENO, buf, len);
 }
 
+/* Not a guard hit: end exactly as without cogen. The previous handler
+ * runs if there was one. Otherwise, a signal sent with kill/raise (si_code
+ * <= 0) does not come back by itself: ignored, it is dropped; by default,
+ * it is raised again under the default action (it stays pending until this
+ * handler returns). A real fault comes back when the faulting instruction
+ * runs again: the kernel kills a process that ignores or blocks a fault, so
+ * both ignored and default faults get the default action back and retry. */
 static void pass_on(int sig, siginfo_t *info, void *uctx)
 {
     const struct sigaction *prev = sig == SIGBUS ? &previous_bus : &previous_segv;
+    bool sent = info->si_code <= 0;
     if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
         prev->sa_sigaction(sig, info, uctx);
         return;
     }
-    if (prev->sa_handler == SIG_IGN)
-        return;
-    if (prev->sa_handler != SIG_DFL) {
+    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
         prev->sa_handler(sig);
         return;
     }
-    /* Default action: restore it and return; the fault happens again. */
+    if (sent && prev->sa_handler == SIG_IGN)
+        return;
     (void)signal(sig, SIG_DFL);
+    if (sent)
+        (void)raise(sig);
 }
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
     cogen__stack st;
     if (cogen__stack_guard_owner(info->si_addr, &st)) {
+        cogen__overflow_recover(&st, &((const ucontext_t *)uctx)->uc_sigmask);
         report_overflow(&st);
         (void)signal(SIGABRT, SIG_DFL);
         abort();

@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <fenv.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -74,15 +76,21 @@ struct cogen {
     unsigned long generation;
     _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
     unsigned flags;
-    cogen *leaf;     /* innermost generator of its yield_from chain (see innermost) */
+    /* A yield_from chain (see take): every member points to the chain's
+     * outermost generator (`top`), whose `leaf` is the innermost. Read
+     * without the chain's claim, so atomic; written only by its holder. */
+    _Atomic(cogen *) top;
+    _Atomic(cogen *) leaf;
     cogen *delegate; /* sub-generator of a yield_from in progress */
     cogen *parent;   /* the generator delegating to this one */
     /* Delegation bookkeeping. */
     int wake;       /* why a delegator was resumed (enum wake): set to
                        WAKE_SUB_DONE by its ending sub, WAKE_MSG otherwise */
-    int sub_status; /* how its sub ended, for WAKE_SUB_DONE */
+    int sub_status; /* how its sub ended, for WAKE_SUB_DONE (an error is
+                       copied into the delegator's own) */
     void *sub_value;
     bool finishing; /* cleanups are running: no more yields */
+    bool retired;   /* overflowed under COGEN_OVERFLOW_ERROR: its stack is not reused */
     cogen_fn fn;
     void *arg;
     deferred *defers;
@@ -269,7 +277,12 @@ static inline void switch_to(cogen_ctx *from, cogen_ctx *to)
  * records its new state in the record (`leaving`), and whoever the switch
  * lands on stores it, once the generator's registers are saved and nothing
  * runs on its stack any more. Until then it stays RUNNING to everyone.
+ *
+ * A delegator parked in cogen_yield_from is DELEGATING, a state no call
+ * can take: the whole chain is taken through its innermost generator.
  */
+enum { DELEGATING = 0x7e }; /* private: never one of the public states */
+
 static int state_of(const cogen *g)
 {
     return atomic_load_explicit(&g->state, memory_order_acquire);
@@ -301,29 +314,90 @@ static void leave_as(xfer *x, cogen *g, int state)
     x->leaving_state = state;
 }
 
-/* The generator a send to g reaches: g, or the innermost generator of
- * the yield_from chain below g, not counting subs that ended behind their
- * delegator's back. Each generator of a chain keeps a pointer to the
- * innermost (`leaf`, kept up to date when a yield_from starts or ends), so
- * this is constant time however deep the chain; the walk is only for a
- * leaf that ended behind the chain's back. */
-static cogen *innermost(cogen *g)
+/*
+ * yield_from chains and threads. A call addressed to any generator of a
+ * chain acts on the chain's innermost generator (send, throw) or on the
+ * chain below the generator it is addressed to (close), so the claim of
+ * the innermost generator is the claim of the whole chain: whoever holds
+ * it is the only one who may change the chain's links (start or end a
+ * yield_from, wake or close a delegator). Every member points to the
+ * outermost generator (`top`), which points to the innermost (`leaf`):
+ * finding it is two loads at any depth, and starting or ending a
+ * yield_from changes two pointers, whatever the depth.
+ *
+ * Those pointers are read before the chain is claimed, so they may be
+ * stale: take() claims the generator they lead to, then reads them again.
+ * The holder before us changed them before releasing the generator we
+ * just claimed, so if they still lead to it, it is the innermost and the
+ * chain is ours; if not, we put it back and look again. A stale pointer
+ * can only lead to a generator that is DELEGATING, CLOSED or RUNNING:
+ * the first two are looked at again, the last one is EBUSY.
+ */
+static cogen *chain_leaf(const cogen *g)
 {
-    cogen *l = g->leaf;
-    if (COGEN_LIKELY(l == g))
-        return g;
-    if (COGEN_LIKELY(state_of(l) != COGEN_CLOSED))
-        return l;
-    while (g->delegate != NULL && state_of(g->delegate) != COGEN_CLOSED)
-        g = g->delegate;
-    return g;
+    cogen *top = atomic_load_explicit(&((cogen *)g)->top, memory_order_relaxed);
+    return atomic_load_explicit(&top->leaf, memory_order_relaxed);
 }
 
-/* g and every generator delegating to it, directly or not, now reach leaf. */
-static void set_leaf_upward(cogen *g, cogen *leaf)
+enum { TAKE_TRIES = 64 };
+
+/* Claims g's chain: returns its innermost generator, now RUNNING, with
+ * *from its state before (SUSPENDED or CREATED). NULL if the chain is
+ * running (*from = COGEN_RUNNING) or g has ended (*from = COGEN_CLOSED). */
+static cogen *take(cogen *g, int *from)
 {
-    for (; g; g = g->parent)
-        g->leaf = leaf;
+    for (int tries = 0; tries < TAKE_TRIES; tries++) {
+        cogen *l = chain_leaf(g);
+        int s = COGEN_SUSPENDED;
+        if (!atomic_compare_exchange_strong_explicit(&l->state, &s, COGEN_RUNNING,
+                                                     memory_order_acquire, memory_order_acquire)) {
+            if (s == COGEN_RUNNING)
+                break;
+            if (s == COGEN_CLOSED && l == g) {
+                *from = COGEN_CLOSED;
+                return NULL;
+            }
+            if (s != COGEN_CREATED)
+                continue; /* a stale innermost: look again */
+            if (!atomic_compare_exchange_strong_explicit(
+                    &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))
+                continue;
+        }
+        if (COGEN_LIKELY(chain_leaf(g) == l)) {
+            *from = s;
+            return l;
+        }
+        set_state(l, s); /* not g's innermost any more: put it back */
+    }
+    *from = COGEN_RUNNING;
+    return NULL;
+}
+
+/* The state callers see: a chain's is its innermost generator's. */
+static int chain_state(const cogen *g)
+{
+    for (int tries = 0; tries < TAKE_TRIES; tries++) {
+        cogen *l = chain_leaf(g);
+        int s = state_of(l);
+        if (s != DELEGATING && (s != COGEN_CLOSED || l == g))
+            return s;
+    }
+    return COGEN_RUNNING; /* its links are changing under us: someone runs it */
+}
+
+/* Cuts g and the generators below it from g's delegator p: they go on as
+ * a chain of their own, whose innermost is `leaf` (g itself when g ended
+ * or yielded, which is the common case, in constant time), and p becomes
+ * the innermost of the chain above. The caller holds the chain. */
+static void cut(cogen *g, cogen *p, cogen *leaf)
+{
+    cogen *top = atomic_load_explicit(&g->top, memory_order_relaxed);
+    p->delegate = NULL;
+    g->parent = NULL;
+    atomic_store_explicit(&top->leaf, p, memory_order_relaxed);
+    for (cogen *m = g; m; m = m->delegate)
+        atomic_store_explicit(&m->top, g, memory_order_relaxed);
+    atomic_store_explicit(&g->leaf, leaf, memory_order_relaxed);
 }
 
 static size_t stack_bytes(const cogen *g)
@@ -358,6 +432,7 @@ static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
     x.value = value;
     x.leaving = NULL;
     leaf->x = &x;
+    cogen__overflow_guard_thread(); /* this thread may never have made one */
     prev = tls_current;
     tls_current = leaf;
     fp_enter(leaf, &x);
@@ -382,7 +457,9 @@ static void run_defers(cogen *g)
 }
 
 /* Ends g's body: cleanups, then to the resumer, or to the delegating
- * parent when g is a sub-generator reached through the parent. */
+ * parent when g is a sub-generator reached through the parent. Either way
+ * g leaves its chain before anyone can see it CLOSED, so a closed
+ * generator is never linked to another. */
 __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status, void *value)
 {
     xfer *x;
@@ -393,24 +470,63 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
     p = g->parent;
     leave_as(x, g, COGEN_CLOSED);
     fp_leave(g, x);
-    /* To the delegating parent if g was reached through it and the parent
-     * is parked in its yield_from (claimed, so no other thread takes it). */
-    if (g == x->target || !p || p->delegate != g || !claim(p, COGEN_SUSPENDED)) {
-        x->status = status;
-        x->value = status == COGEN_RETURNED ? value : NULL;
-        cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
-        switch_to(&g->ctx, &x->ctx);
-    } else {
+    if (p && g != x->target && claim(p, DELEGATING)) {
+        /* Reached through p, which waits in its yield_from: wake it with
+         * the outcome. This resume holds the chain, so p is ours. */
         p->x = x;
         p->wake = WAKE_SUB_DONE;
         p->sub_status = status;
         p->sub_value = status == COGEN_RETURNED ? value : NULL;
+        if (status == COGEN_ERROR)
+            copy_error(p, &g->e.err);
+        cut(g, p, g);
         set_current(p);
         fp_enter(p, x);
         cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p), p->san.fiber);
         switch_to(&g->ctx, &p->ctx);
+    } else {
+        /* Resumed directly (or closed by its delegator): a delegator still
+         * parked on g finds it ended when next resumed. */
+        if (p) {
+            cut(g, p, g);
+            if (state_of(p) == DELEGATING)
+                set_state(p, COGEN_SUSPENDED);
+        }
+        x->status = status;
+        x->value = status == COGEN_RETURNED ? value : NULL;
+        cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
+        switch_to(&g->ctx, &x->ctx);
     }
     abort(); /* unreachable: nobody switches back to a finished body */
+}
+
+/* True if p points into g's stack below `live` (the lowest frame still
+ * live), or into an ASan fake frame that has been released. */
+static bool in_returned_frame(const cogen *g, const void *p, const char *live)
+{
+    const char *c = p;
+#ifdef COGEN_ASAN
+    if (__asan_addr_is_in_fake_stack(__asan_get_current_fake_stack(), (void *)(uintptr_t)p, NULL,
+                                     NULL))
+        return false; /* ASan reports the use itself, with the frame's name */
+#endif
+    return c >= g->stack.lo && c < live;
+}
+
+/* The body returned: a cleanup whose argument points into its returned
+ * frames would read a dead local. Drop those, and make it an error. */
+static bool drop_dangling_defers(cogen *g, const char *live)
+{
+    unsigned kept = 0;
+    bool dropped = false;
+    for (unsigned i = 0; i < g->ndefers; i++) {
+        if (in_returned_frame(g, g->defers[i].arg, live))
+            dropped = true;
+        else
+            g->defers[kept++] = g->defers[i];
+    }
+    g->ndefers = kept;
+    return dropped;
 }
 
 static void entry(void *arg)
@@ -419,6 +535,13 @@ static void entry(void *arg)
     void *r;
     arrive(g);
     r = g->fn(g, g->arg);
+    if (COGEN_UNLIKELY(g->ndefers) &&
+        drop_dangling_defers(g, (const char *)__builtin_frame_address(0))) {
+        (void)fail(g, COGEN_EINVAL,
+                   "cogen_defer: a cleanup's argument points into the body's frame, gone when it "
+                   "returned; cleanup not run (end the body with cogen_return)");
+        finish(g, COGEN_ERROR, NULL);
+    }
     finish(g, COGEN_RETURNED, r);
 }
 
@@ -427,6 +550,19 @@ static void entry(void *arg)
 static cogen *owner_of(const cogen__stack *st)
 {
     return (cogen *)(((uintptr_t)st->hi - sizeof(cogen)) & ~(uintptr_t)63);
+}
+
+void cogen__overflow_recover(const cogen__stack *st, const void *mask)
+{
+    cogen *g = owner_of(st);
+    if (!(g->flags & COGEN_OVERFLOW_ERROR) || tls_current != g || g->finishing)
+        return; /* not opted in, or not this thread's running body: abort */
+    (void)pthread_sigmask(SIG_SETMASK, mask, NULL); /* as before the fault */
+    g->retired = true;
+    g->ndefers = 0; /* they would run on the stack that overflowed */
+    cogen__errbuf_set(&g->e, COGEN_ESTACK, g->name, "%s", cogen_strerror(COGEN_ESTACK));
+    touch_error(g);
+    finish(g, COGEN_ERROR, NULL);
 }
 
 const char *cogen__stack_owner_name(const cogen__stack *st)
@@ -452,7 +588,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     unsigned flags = opts ? opts->flags : 0;
     cogen__stack st;
     cogen *g;
-    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV))) {
+    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV | COGEN_OVERFLOW_ERROR))) {
         errno = EINVAL;
         return NULL;
     }
@@ -467,8 +603,10 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     atomic_init(&g->state, COGEN_CREATED);
     g->flags = flags;
     g->delegate = g->parent = NULL;
-    g->leaf = g;
+    atomic_init(&g->top, g);
+    atomic_init(&g->leaf, g);
     g->finishing = false;
+    g->retired = false;
     g->wake = WAKE_MSG;
     g->fn = fn;
     g->arg = arg;
@@ -481,7 +619,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->e.err = (cogen_err){0, g->e.msg, g->e.where};
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
-    cogen__san_new(&g->san, st.lo, stack_bytes(g));
+    cogen__san_new(&g->san, (const char *)g);
     cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
     if (flags & COGEN_PRIMED)
         return prime(g);
@@ -503,23 +641,33 @@ static cogen *prime(cogen *g)
     return g;
 }
 
-/* Ends g's delegation to its sub (its yield_from is over). */
-static void drop_delegate(cogen *g)
+/* After a close that failed because the body ignored EXIT: g is
+ * SUSPENDED at a new yield, or delegating again. Takes g's chain (so that
+ * a cleanup that frees g again, or another thread, is refused), cuts g out
+ * of it (a sub of g's goes on as a chain of its own, a delegator of g's
+ * finds it ended), and runs g's cleanups from the caller's stack. */
+static bool abandon(cogen *g)
 {
-    if (g->delegate && g->delegate->parent == g)
-        g->delegate->parent = NULL;
-    g->delegate = NULL;
-    set_leaf_upward(g, g);
-}
-
-/* Before g goes away: neither its sub nor its delegator may point to it. */
-static void unlink_delegation(cogen *g)
-{
-    cogen *p = g->parent;
-    g->parent = NULL;
-    drop_delegate(g);
-    if (p && p->delegate == g)
-        drop_delegate(p);
+    int from;
+    cogen *l = take(g, &from);
+    if (!l)
+        return false;
+    if (l != g) {
+        if (!claim(g, DELEGATING)) { /* cannot happen: the chain is ours */
+            set_state(l, from);
+            return false;
+        }
+        cut(g->delegate, g, l);
+        set_state(l, from);
+    }
+    if (g->parent) {
+        cogen *p = g->parent;
+        cut(g, p, g);
+        if (state_of(p) == DELEGATING)
+            set_state(p, COGEN_SUSPENDED);
+    }
+    run_defers(g);
+    return true;
 }
 
 void cogen_free(cogen *g)
@@ -539,19 +687,25 @@ void cogen_free(cogen *g)
                 return;
             }
             report_unraisable(g, "close in cogen_free");
-            if (state_of(g) == COGEN_SUSPENDED) /* EXIT ignored: clean up for it */
-                run_defers(g);
+            if (cogen_getstate(g) == COGEN_SUSPENDED && !abandon(g)) {
+                (void)refuse(g, COGEN_EBUSY, "cogen_free: %s; not freed",
+                             cogen_strerror(COGEN_EBUSY));
+                report_unraisable(g, "cogen_free");
+                return;
+            }
         }
         break;
     default: break;
     }
-    unlink_delegation(g);
     if (g->defers != g->inline_defers)
         free(g->defers);
-    cogen__san_free(&g->san);
-    g->fn = NULL;  /* marks the slot free, for debuggers (debug.c) */
+    cogen__san_free(&g->san, g->stack.lo, (const char *)g);
+    g->fn = NULL; /* marks the slot free, for debuggers (debug.c) */
     st = g->stack; /* g lives on that stack */
-    cogen__stack_put(&st);
+    if (COGEN_UNLIKELY(g->retired))
+        cogen__stack_retire(&st);
+    else
+        cogen__stack_put(&st);
 }
 
 /* -------------------------------------------------------- the resumers */
@@ -559,25 +713,23 @@ void cogen_free(cogen *g)
 int cogen_send(cogen *g, void *value, void **out)
 {
     cogen *leaf;
+    int from;
     if (COGEN_UNLIKELY(!g)) {
         errno = EINVAL;
         return COGEN_ERROR;
     }
-    leaf = innermost(g);
-    if (COGEN_LIKELY(claim(leaf, COGEN_SUSPENDED)))
-        return resume(g, leaf, COGEN_SENT, value, out);
-    switch (state_of(leaf)) {
-    case COGEN_CREATED:
-        if (value)
+    leaf = take(g, &from);
+    if (COGEN_LIKELY(leaf != NULL)) {
+        if (COGEN_UNLIKELY(from == COGEN_CREATED && value)) {
+            set_state(leaf, COGEN_CREATED);
             return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
-        if (claim(leaf, COGEN_CREATED))
-            return resume(g, leaf, COGEN_SENT, NULL, out);
-        break;
-    case COGEN_CLOSED:
+        }
+        return resume(g, leaf, COGEN_SENT, value, out);
+    }
+    if (from == COGEN_CLOSED) {
         if (out)
             *out = NULL;
         return COGEN_RETURNED;
-    default: break;
     }
     return refuse_busy(g);
 }
@@ -587,28 +739,23 @@ int cogen_next(cogen *g, void **out)
     return cogen_send(g, NULL, out);
 }
 
-/* Delivers EXIT to g itself (not its innermost sub: a delegator closes its
- * sub first). g must be suspended, with its chain parked. */
-static int deliver_exit(cogen *g, void **out)
+/* Delivers EXIT to g itself (not to the innermost generator of its chain,
+ * `leaf`, which the caller has claimed: a delegator closes its sub
+ * first). */
+static int deliver_exit(cogen *g, cogen *leaf, void **out)
 {
-    if (innermost(g) != g && state_of(innermost(g)) != COGEN_SUSPENDED)
+    if (leaf != g && !claim(g, DELEGATING)) {
+        set_state(leaf, COGEN_SUSPENDED); /* cannot happen: the chain is ours */
         return refuse_busy(g);
-    if (!claim(g, COGEN_SUSPENDED))
-        return refuse_busy(g);
+    }
     set_exit(g);
     return resume(g, g, COGEN_EXIT, NULL, out);
-}
-
-/* CREATED -> CLOSED without running anything; false if g was taken. */
-static bool close_unstarted(cogen *g)
-{
-    int from = COGEN_CREATED;
-    return atomic_compare_exchange_strong(&g->state, &from, COGEN_CLOSED);
 }
 
 int cogen_throw(cogen *g, int code, const char *msg, void **out)
 {
     cogen *leaf;
+    int from;
     if (!g) {
         errno = EINVAL;
         return COGEN_ERROR;
@@ -617,50 +764,58 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
         *out = NULL;
     if (code == 0)
         return refuse(g, COGEN_EINVAL, "cogen_throw: error code 0");
-    leaf = innermost(g);
-    switch (state_of(leaf)) {
-    case COGEN_CREATED:
-        if (!close_unstarted(g))
-            break;
-        /* fall through */
-    case COGEN_CLOSED: return refuse(g, code, "%s", msg ? msg : "thrown");
-    case COGEN_SUSPENDED:
-        if (code == COGEN_EEXIT)
-            return deliver_exit(g, out);
-        if (!claim(leaf, COGEN_SUSPENDED))
-            break;
-        (void)fail(leaf, code, "%s", msg ? msg : "thrown");
-        return resume(g, leaf, COGEN_THROWN, NULL, out);
-    default: break;
+    leaf = take(g, &from);
+    if (!leaf) {
+        if (from == COGEN_CLOSED)
+            return refuse(g, code, "%s", msg ? msg : "thrown");
+        return refuse_busy(g);
     }
-    return refuse_busy(g);
+    if (from == COGEN_CREATED) { /* no body code runs */
+        set_state(leaf, COGEN_CLOSED);
+        return refuse(g, code, "%s", msg ? msg : "thrown");
+    }
+    if (code == COGEN_EEXIT)
+        return deliver_exit(g, leaf, out);
+    (void)fail(leaf, code, "%s", msg ? msg : "thrown");
+    return resume(g, leaf, COGEN_THROWN, NULL, out);
 }
 
-int cogen_close(cogen *g)
+/* Closes g, whose chain the caller has taken. The EXIT that g's body saw
+ * is not an error of the close: a clean close leaves g's last error as it
+ * was before. */
+static int close_taken(cogen *g, cogen *leaf)
 {
+    cogen__errbuf before;
     int rc;
-    if (!g) {
-        errno = EINVAL;
-        return COGEN_ERROR;
-    }
-    switch (cogen_getstate(g)) {
-    case COGEN_CLOSED: return 0;
-    case COGEN_CREATED:
-        if (close_unstarted(g))
-            return 0;
-        /* taken meanwhile */
-        /* fall through */
-    case COGEN_RUNNING: return refuse_busy(g);
-    default: break;
-    }
-    rc = deliver_exit(g, NULL);
+    cogen__errbuf_copy(&before, &g->e.err);
+    rc = deliver_exit(g, leaf, NULL);
     if (rc == COGEN_ERROR && cogen_last_error(g)->code == COGEN_EBUSY)
         return rc;
     if (rc == COGEN_YIELDED)
         return refuse(g, COGEN_EIGNORED, "generator ignored EXIT");
     if (rc == COGEN_ERROR && cogen_last_error(g)->code != COGEN_EEXIT)
         return COGEN_ERROR;
+    if (g->e.err.code == COGEN_EEXIT)
+        copy_error(g, &before.err);
     return 0;
+}
+
+int cogen_close(cogen *g)
+{
+    cogen *leaf;
+    int from;
+    if (!g) {
+        errno = EINVAL;
+        return COGEN_ERROR;
+    }
+    leaf = take(g, &from);
+    if (!leaf)
+        return from == COGEN_CLOSED ? 0 : refuse_busy(g);
+    if (from == COGEN_CREATED) { /* runs no code at all */
+        set_state(leaf, COGEN_CLOSED);
+        return 0;
+    }
+    return close_taken(g, leaf);
 }
 
 int cogen_getstate(const cogen *g)
@@ -669,7 +824,7 @@ int cogen_getstate(const cogen *g)
         errno = EINVAL;
         return -1;
     }
-    return state_of(innermost((cogen *)g));
+    return chain_state(g);
 }
 
 const cogen_err *cogen_last_error(const cogen *g)
@@ -751,6 +906,47 @@ void cogen_reraise(cogen *self)
     finish(self, COGEN_ERROR, NULL);
 }
 
+void cogen_raise_error(cogen *self, const cogen_err *err)
+{
+    if (!executing(self))
+        misuse("cogen_raise_error", self);
+    if (!err || err->code == 0)
+        (void)fail(self, COGEN_EINVAL, "cogen_raise_error: no error to raise");
+    else
+        copy_error(self, err);
+    finish(self, COGEN_ERROR, NULL);
+}
+
+void *cogen_receive(cogen *self, void *value)
+{
+    void *got = NULL;
+    if (!executing(self))
+        misuse("cogen_receive", self);
+    switch (cogen_yield(self, value, &got)) {
+    case COGEN_SENT: return got;
+    case COGEN_ERROR: /* from a cleanup: no yields there */
+        (void)fail(self, COGEN_EINVAL, "cogen_receive: called from a cleanup");
+        finish(self, COGEN_ERROR, NULL);
+    default: cogen_reraise(self); /* EXIT (its error is EEXIT) or the error thrown in */
+    }
+}
+
+int cogen_send_or_raise(cogen *self, cogen *target, void *value, void **out)
+{
+    int rc;
+    if (!executing(self))
+        misuse("cogen_send_or_raise", self);
+    rc = cogen_send(target, value, out);
+    if (rc == COGEN_ERROR) {
+        if (!target)
+            (void)fail(self, COGEN_EINVAL, "cogen_send_or_raise: NULL target");
+        else
+            copy_error(self, cogen_last_error(target));
+        finish(self, COGEN_ERROR, NULL);
+    }
+    return rc;
+}
+
 void cogen_return(cogen *self, void *value)
 {
     if (!executing(self))
@@ -781,37 +977,81 @@ int cogen_defer(cogen *self, void (*fn)(void *), void *arg)
     return 0;
 }
 
-/* What a delegator does when woken: its sub ended, or a call addressed to
- * the delegator itself arrived (EXIT always; SENT and THROWN only when the
- * sub ended or was freed behind its back, as the fast path skips
- * delegators otherwise). */
+COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return tls_current;
+}
+
+/*
+ * PEP 380: a delegator being closed closes its sub first. Runs on self's
+ * stack, inside a close that holds the chain: sub is either DELEGATING
+ * (taken here) or the chain's innermost, already RUNNING for this close.
+ * If sub ignores EXIT (yields), it leaves the chain before its new state
+ * is published, so that no other thread can take it while still linked.
+ * 0 if sub closed cleanly, else COGEN_ERROR with the error in self.
+ */
+__attribute__((noinline)) static int close_held(cogen *self, cogen *sub)
+{
+    xfer x;
+    cogen *prev;
+    if (sub->delegate && !claim(sub, DELEGATING))
+        abort(); /* the chain is ours: nobody else takes a delegator */
+    set_exit(sub);
+    x.target = sub;
+    x.kind = COGEN_EXIT;
+    x.value = NULL;
+    x.leaving = NULL;
+    sub->x = &x;
+    prev = get_current();
+    set_current(sub);
+    fp_enter(sub, &x);
+    cogen__san_leave_resumer(&x.san, &sub->san, sub->stack.lo, stack_bytes(sub));
+    switch_to(&x.ctx, &sub->ctx);
+    cogen__san_arrive_resumer(&x.san);
+    if (x.status == COGEN_YIELDED) { /* from sub, or from a new sub of its */
+        cut(sub, self, x.leaving);
+        publish(&x);
+        set_current(prev);
+        cogen__errbuf_set(&self->e, COGEN_EIGNORED, sub->name, "%s",
+                          cogen_strerror(COGEN_EIGNORED));
+        touch_error(self);
+        return COGEN_ERROR;
+    }
+    publish(&x);
+    set_current(prev);
+    if (x.status == COGEN_ERROR && sub->e.err.code != COGEN_EEXIT) {
+        copy_error(self, &sub->e.err);
+        return COGEN_ERROR;
+    }
+    if (sub->e.err.code == COGEN_EEXIT) /* closed cleanly: no error to report */
+        cogen__errbuf_clear(&sub->e);
+    return 0;
+}
+
+/* What a delegator does when woken: its sub ended (and left the chain),
+ * or a call addressed to the delegator itself arrived (EXIT always; SENT
+ * and THROWN only when the sub ended or was freed behind its back, as the
+ * fast path skips delegators otherwise). */
 static int delegation_result(cogen *self, void **result)
 {
     cogen *sub = self->delegate;
     int kind = self->x->kind;
     if (self->wake == WAKE_SUB_DONE) {
         self->wake = WAKE_MSG; /* consumed: any other wake-up is a message */
-        drop_delegate(self);
         if (self->sub_status == COGEN_RETURNED) {
             if (result)
                 *result = self->sub_value;
             return COGEN_RETURNED;
         }
-        copy_error(self, cogen_last_error(sub));
-        return COGEN_ERROR;
+        return COGEN_ERROR; /* the sub's error, copied into self's */
     }
     if (kind == COGEN_EXIT) {
-        /* PEP 380: close the sub first; if that fails, its error replaces EXIT. */
-        if (sub && cogen_close(sub) != 0) {
-            copy_error(self, cogen_last_error(sub));
-            drop_delegate(self);
+        if (sub && close_held(self, sub) != 0)
             return COGEN_ERROR;
-        }
-        drop_delegate(self);
         set_exit(self);
         return COGEN_EXIT;
     }
-    drop_delegate(self);
     if (kind == COGEN_THROWN) /* into an ended sub: it comes straight back */
         return COGEN_ERROR;
     return COGEN_RETURNED; /* send to an ended sub: result None, as in Python */
@@ -819,8 +1059,9 @@ static int delegation_result(cogen *self, void **result)
 
 int cogen_yield_from(cogen *self, cogen *sub, void **result)
 {
-    cogen *leaf;
+    cogen *leaf, *top;
     xfer *x;
+    int from;
     if (result)
         *result = NULL;
     if (!executing(self) || self->finishing) {
@@ -829,25 +1070,31 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     }
     if (!sub || sub == self)
         return fail(self, COGEN_EINVAL, "cogen_yield_from: invalid sub-generator");
-    if (sub->parent)
-        return fail(self, COGEN_EINVAL, "cogen_yield_from: '%s' is already being delegated to",
-                    sub->name);
-    leaf = innermost(sub);
-    if (!claim(leaf, COGEN_SUSPENDED) && !claim(leaf, COGEN_CREATED)) {
-        if (state_of(leaf) == COGEN_CLOSED)
+    leaf = take(sub, &from);
+    if (!leaf) {
+        if (from == COGEN_CLOSED)
             return COGEN_RETURNED; /* Python: the result of an exhausted sub is None */
         return fail(self, COGEN_EBUSY, "cogen_yield_from: '%s': %s", sub->name,
                     cogen_strerror(COGEN_EBUSY));
     }
-    /* Prime the sub (a send of NULL) on behalf of self's resumer. */
+    if (sub->parent) {
+        set_state(leaf, from);
+        return fail(self, COGEN_EINVAL, "cogen_yield_from: '%s' is already being delegated to",
+                    sub->name);
+    }
+    /* Both chains are ours (self runs): sub's joins self's. */
+    top = atomic_load_explicit(&self->top, memory_order_relaxed);
+    for (cogen *m = sub; m; m = m->delegate)
+        atomic_store_explicit(&m->top, top, memory_order_relaxed);
     self->delegate = sub;
     sub->parent = self;
-    set_leaf_upward(self, leaf);
+    atomic_store_explicit(&top->leaf, leaf, memory_order_relaxed);
+    /* Prime the sub (a send of NULL) on behalf of self's resumer. */
     x = self->x;
     x->kind = COGEN_SENT;
     x->value = NULL;
     leaf->x = x;
-    leave_as(x, self, COGEN_SUSPENDED);
+    leave_as(x, self, DELEGATING);
     set_current(leaf);
     fp_leave(self, x);
     fp_enter(leaf, x);

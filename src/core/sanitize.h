@@ -54,30 +54,53 @@ typedef struct cogen__san_side {
 typedef struct cogen__san_gen {
     void *fake;
     void *fiber;
+    const char *low; /* ASan: lowest frame live when it last switched away */
 } cogen__san_gen;
 
-static inline void cogen__san_new(cogen__san_gen *g, const char *lo, size_t size)
+/* Room below the recorded frame for the calls that lead to the switch. */
+#define COGEN__SAN_MARGIN ((size_t)16384)
+
+static inline void cogen__san_new(cogen__san_gen *g, const char *top)
 {
     g->fake = NULL;
     g->fiber = NULL;
-#ifdef COGEN_ASAN
-    /* A reused stack may still carry the poison of a body that ended. */
-    ASAN_UNPOISON_MEMORY_REGION(lo, size);
-#else
-    (void)lo;
-    (void)size;
-#endif
+    g->low = top;
 #ifdef COGEN_TSAN
     g->fiber = __tsan_create_fiber(0);
 #endif
 }
 
-static inline void cogen__san_free(cogen__san_gen *g)
+/* The body's stack [lo, top) goes back to the pool. ASan poisons the
+ * redzones of a frame on entry and unpoisons them on return; a body that
+ * ends (or is abandoned) without returning leaves the poison of the frames
+ * that were live when it last switched away, and nothing below them. Only
+ * that part is unpoisoned: a huge, mostly untouched stack costs no shadow
+ * memory. */
+static inline void cogen__san_free(cogen__san_gen *g, const char *lo, const char *top)
 {
+#ifdef COGEN_ASAN
+    const char *from = (size_t)(g->low - lo) > COGEN__SAN_MARGIN ? g->low - COGEN__SAN_MARGIN : lo;
+    ASAN_UNPOISON_MEMORY_REGION(from, (size_t)(top - from));
+#else
+    (void)lo;
+    (void)top;
+#endif
 #ifdef COGEN_TSAN
     __tsan_destroy_fiber(g->fiber);
 #endif
     (void)g;
+}
+
+/* A generator is switching away: note how deep its live frames go. */
+static inline void cogen__san_note_depth(cogen__san_gen *g)
+{
+#ifdef COGEN_ASAN
+    const char *sp = (const char *)__builtin_frame_address(0);
+    if (sp < g->low)
+        g->low = sp;
+#else
+    (void)g;
+#endif
 }
 
 static inline void cogen__san_switch_fiber(void *fiber)
@@ -121,6 +144,7 @@ static inline void cogen__san_arrive_resumer(cogen__san_side *r)
 static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, size_t size,
                                         void *fiber)
 {
+    cogen__san_note_depth(g);
 #ifdef COGEN_ASAN
     __sanitizer_start_switch_fiber(&g->fake, bottom, size);
 #else
@@ -135,7 +159,7 @@ static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, s
 static inline void cogen__san_leave_final(cogen__san_gen *g, const void *bottom, size_t size,
                                           void *fiber)
 {
-    (void)g;
+    cogen__san_note_depth(g);
 #ifdef COGEN_ASAN
     __sanitizer_start_switch_fiber(NULL, bottom, size);
 #else

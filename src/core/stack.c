@@ -26,7 +26,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -73,6 +75,7 @@ typedef struct thread_cache {
     free_slot *head[NCLASSES];
     unsigned count[NCLASSES];
     bool registered;
+    bool flushed; /* the thread is exiting: frees go to the global pool */
 } thread_cache;
 
 static _Thread_local thread_cache tcache;
@@ -166,10 +169,74 @@ static int guard_probe(const char *page)
     return r;
 }
 
+/* COGEN_GUARD in the environment, read once: "auto" (default: guard
+ * regions where the kernel has them, else mprotect), "mprotect" (always
+ * mprotect: what kernels before 6.13 do; for tests), "none" (no guard: no
+ * mapping per stack and no limit on their number, but an overflow is not
+ * detected and silently overwrites the stack below; see docs/design.md). */
+enum guard_mode { GUARD_AUTO = 1, GUARD_MPROTECT, GUARD_NONE };
+static atomic_int guard_mode;
+
+static int mode_of_guard(void)
+{
+    int m = atomic_load_explicit(&guard_mode, memory_order_relaxed);
+    if (COGEN_UNLIKELY(!m)) {
+        const char *e = getenv("COGEN_GUARD");
+        m = !e                           ? GUARD_AUTO
+            : strcmp(e, "mprotect") == 0 ? GUARD_MPROTECT
+            : strcmp(e, "none") == 0     ? GUARD_NONE
+                                         : GUARD_AUTO;
+        if (m == GUARD_MPROTECT)
+            atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
+        atomic_store_explicit(&guard_mode, m, memory_order_relaxed);
+    }
+    return m;
+}
+
+/* mprotect failed with ENOMEM: almost always the limit on mappings per
+ * process, as each guarded stack splits its mapping in two. Says so once;
+ * cogen_new then fails with ENOMEM. */
+static void report_map_limit(void)
+{
+    static atomic_flag told = ATOMIC_FLAG_INIT;
+    long limit = -1;
+    FILE *f;
+    if (atomic_flag_test_and_set(&told))
+        return;
+    f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &limit) != 1)
+            limit = -1;
+        (void)fclose(f);
+    }
+    (void)fprintf(stderr,
+                  "cogen: cannot guard another stack: the limit of mappings per process "
+                  "(vm.max_map_count = %ld) is reached. Without MADV_GUARD_INSTALL (Linux < "
+                  "6.13) each stack's guard takes two mappings. Raise the limit (sysctl "
+                  "vm.max_map_count) or run with COGEN_GUARD=none (no overflow detection); "
+                  "see cogen's docs/design.md, \"Stacks\".\n",
+                  limit);
+}
+
+static int mprotect_guard(char *slot)
+{
+    if (cogen__inject(ENOMEM) || mprotect(slot, guard_size(), PROT_NONE) != 0) {
+        if (errno == ENOMEM)
+            report_map_limit();
+        return -1;
+    }
+    return 0;
+}
+
 static int install_guard(char *slot)
 {
     if (cogen__fail_now())
         return -1;
+    switch (mode_of_guard()) {
+    case GUARD_NONE: return 0;
+    case GUARD_MPROTECT: return mprotect_guard(slot);
+    default: break;
+    }
     /* valgrind knows nothing of guard regions (its own reads of one, e.g.
      * for access() below, kill it) but tracks mprotect. */
     if (RUNNING_ON_VALGRIND)
@@ -191,7 +258,7 @@ static int install_guard(char *slot)
         /* Kernel older than 6.13, or the above: fall back for good. */
         atomic_store_explicit(&guard_by_mprotect, 1, memory_order_relaxed);
     }
-    return mprotect(slot, guard_size(), PROT_NONE);
+    return mprotect_guard(slot);
 }
 
 static chunk *new_chunk(unsigned cls)
@@ -239,9 +306,13 @@ static char *carve(unsigned cls)
     return slot;
 }
 
+/* Thread exit. Destructors of other thread-specific data may run after
+ * this one and free generators: those stacks go to the global pool
+ * (`flushed`), not into a cache nobody will read again. */
 static void flush_thread_cache(void *unused)
 {
     (void)unused;
+    tcache.flushed = true;
     pthread_mutex_lock(&pool_lock);
     for (unsigned cls = 0; cls < NCLASSES; cls++) {
         free_slot *l;
@@ -314,7 +385,7 @@ void cogen__stack_put(const cogen__stack *s)
     unsigned cls = s->cls;
     char *slot = s->lo - guard_size();
     free_slot *l = slot_link(cls, slot);
-    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS)) {
+    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS && !tcache.flushed)) {
         if (COGEN_UNLIKELY(!tcache.registered)) {
             (void)pthread_once(&tcache_once, make_key);
             (void)pthread_setspecific(tcache_key, &tcache);
@@ -328,6 +399,11 @@ void cogen__stack_put(const cogen__stack *s)
     pthread_mutex_lock(&pool_lock);
     push_global(cls, slot);
     pthread_mutex_unlock(&pool_lock);
+}
+
+void cogen__stack_retire(const cogen__stack *s)
+{
+    (void)madvise(s->lo, (size_t)(s->hi - s->lo), MADV_DONTNEED);
 }
 
 bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
@@ -350,6 +426,16 @@ bool cogen__stack_guard_owner(const void *addr, cogen__stack *out)
 }
 
 #ifdef COGEN_TEST_HOOKS
+long cogen__stacks_pooled(void)
+{
+    long n = 0;
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned cls = 0; cls < NCLASSES; cls++)
+        n += (long)classes[cls].nfree;
+    pthread_mutex_unlock(&pool_lock);
+    return n;
+}
+
 int cogen__guards_by_mprotect(void)
 {
     return atomic_load(&guard_by_mprotect);

@@ -140,13 +140,24 @@ TEST(yield_from_throw_exit_closes_sub_first)
 }
 
 static cogen *watched[2];
+static char state_letter(const cogen *g)
+{
+    switch (cogen_getstate(g)) {
+    case COGEN_CREATED: return 'C';
+    case COGEN_RUNNING: return 'R';
+    case COGEN_SUSPENDED: return 'S';
+    case COGEN_CLOSED: return 'X';
+    default: return '?';
+    }
+}
+
 static void *state_watcher(cogen *self, void *arg)
 {
     (void)arg;
-    tlogf("states:%d,%d cur:%s ", cogen_getstate(watched[0]), cogen_getstate(self),
+    tlogf("states:%c,%c cur:%s ", state_letter(watched[0]), state_letter(self),
           cogen_name(cogen_current()));
     cogen_yield(self, V(1), NULL);
-    tlogf("states:%d,%d ", cogen_getstate(watched[0]), cogen_getstate(self));
+    tlogf("states:%c,%c ", state_letter(watched[0]), state_letter(self));
     return NULL;
 }
 
@@ -167,7 +178,7 @@ TEST(yield_from_both_report_running)
     CHECK_EQ_INT(cogen_getstate(d), COGEN_SUSPENDED);
     CHECK_EQ_INT(cogen_getstate(sub), COGEN_SUSPENDED);
     CHECK_EQ_INT(cogen_next(d, NULL), COGEN_RETURNED);
-    CHECK_STR(tlog, "states:1,1 cur:watcher states:1,1 rc:2 cur:d ");
+    CHECK_STR(tlog, "states:R,R cur:watcher states:R,R rc:2 cur:d ");
     CHECK(cogen_current() == NULL);
     cogen_free(d);
     cogen_free(sub);
@@ -351,4 +362,47 @@ TEST(yield_from_direct_send_to_sub)
     CHECK_STR(tlog, "rc:2 cur:d ");
     cogen_free(d);
     cogen_free(sub);
+}
+
+/* A deep chain is built and taken down level by level; starting and
+ * ending each yield_from changes a constant number of links. */
+static void *deep_level(cogen *self, void *arg)
+{
+    intptr_t d = (intptr_t)arg;
+    cogen_opts o = {COGEN_STACK_MIN, NULL, 0};
+    cogen *sub;
+    void *r = NULL;
+    if (d == 0) {
+        void *got = NULL;
+        while (cogen_yield(self, got, &got) == COGEN_SENT)
+            ;
+        return V(1000);
+    }
+    sub = cogen_new(deep_level, V(d - 1), &o);
+    if (!sub)
+        cogen_raise(self, 1, "no memory");
+    int rc = cogen_yield_from(self, sub, &r);
+    cogen_free(sub);
+    if (rc == COGEN_EXIT)
+        return NULL;
+    return V(I(r) + 1);
+}
+
+TEST(yield_from_deep_chain_builds_sends_and_ends)
+{
+    enum { DEPTH = 3000 };
+    cogen *g = cogen_new(deep_level, V(DEPTH), NULL);
+    void *out;
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_send(g, V(5), &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 5);
+    /* the innermost returns on a throw; each level adds one on its way out */
+    CHECK_EQ_INT(cogen_throw(g, 3, "x", &out), COGEN_RETURNED);
+    CHECK_EQ_INT(I(out), 1000 + DEPTH);
+    CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
+    cogen_free(g);
+    g = cogen_new(deep_level, V(DEPTH), NULL);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_close(g), 0); /* closes every level, innermost first */
+    cogen_free(g);
 }

@@ -255,7 +255,7 @@ static void *frees_itself(cogen *self, void *arg)
 {
     (void)arg;
     cogen_free(self); /* refused: running */
-    tlogf("alive:%d ", cogen_getstate(self));
+    tlogf("alive:%d ", cogen_getstate(self) == COGEN_RUNNING);
     cogen_yield(self, V(1), NULL);
     return NULL;
 }
@@ -376,4 +376,120 @@ TEST(strerror_describes_every_code_of_every_layer)
     }
     CHECK_STR(cogen_strerror(COGEN_EPIPE), "target has already ended");
     CHECK_STR(cogen_strerror(COGEN_EIO), "input/output error");
+}
+
+/* ---- errors that must not be invented, garbled or lost */
+
+static void *yields_then_returns(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_yield(self, NULL, NULL);
+    return NULL;
+}
+
+TEST(successful_close_leaves_no_exit_error)
+{
+    cogen *g = cogen_new(yields_then_returns, NULL, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_close(g), 0);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 0);
+    CHECK_STR(cogen_last_error(g)->msg, "");
+    cogen_free(g);
+}
+
+static void *wraps_what_is_thrown(cogen *self, void *arg)
+{
+    (void)arg;
+    if (cogen_yield(self, NULL, NULL) == COGEN_THROWN) {
+        const cogen_err *e = cogen_last_error(self);
+        cogen_raise(self, e->code, "wrapped: %s (from %s)", e->msg, e->where);
+    }
+    return NULL;
+}
+
+TEST(raise_with_a_message_taken_from_the_last_error)
+{
+    cogen_opts o = {0, "wrapper", 0};
+    cogen *g = cogen_new(wraps_what_is_thrown, NULL, &o), *h;
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(g, 7, "boom", NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 7);
+    CHECK_STR(cogen_last_error(g)->msg, "wrapped: boom (from wrapper)");
+    /* thrown with the message of its own last error, and of a refusal */
+    h = cogen_new(wraps_what_is_thrown, NULL, &o);
+    CHECK_EQ_INT(cogen_next(h, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(g, 8, cogen_last_error(g)->msg, NULL), COGEN_ERROR);
+    CHECK_STR(cogen_last_error(g)->msg, "wrapped: boom (from wrapper)");
+    CHECK_EQ_INT(cogen_throw(h, 9, cogen_last_error(g)->msg, NULL), COGEN_ERROR);
+    CHECK_STR(cogen_last_error(h)->msg, "wrapped: wrapped: boom (from wrapper) (from wrapper)");
+    cogen_free(g);
+    cogen_free(h);
+}
+
+/* A refused call's error lives in the calling thread's record: until this
+ * thread's next refused call (on any generator) or next error of g's body
+ * recorded on this thread. Successful calls do not touch it. */
+TEST(refused_call_error_lives_until_the_next_refusal)
+{
+    cogen *g = cogen_new(yields_then_returns, NULL, NULL);
+    cogen *h = cogen_new(yields_then_returns, NULL, NULL);
+    const cogen_err *e;
+    CHECK_EQ_INT(cogen_send(g, V(1), NULL), COGEN_ERROR);
+    e = cogen_last_error(g);
+    CHECK_EQ_INT(e->code, COGEN_EFRESH);
+    CHECK_EQ_INT(cogen_next(h, NULL), COGEN_YIELDED); /* success elsewhere */
+    CHECK_EQ_INT(cogen_getstate(h), COGEN_SUSPENDED);
+    CHECK_EQ_INT(e->code, COGEN_EFRESH);
+    CHECK(cogen_last_error(g) == e);
+    CHECK_EQ_INT(cogen_throw(h, 0, NULL, NULL), COGEN_ERROR); /* the next refusal */
+    CHECK_EQ_INT(cogen_last_error(h)->code, COGEN_EINVAL);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 0); /* g's own again */
+    cogen_free(g);
+    cogen_free(h);
+}
+
+/* A cleanup that frees its own generator while cogen_free runs it (the
+ * body ignored EXIT) is refused: the stack is given back once. */
+static cogen *to_free_again;
+static int hook_codes[8], hook_count;
+
+static void record_free_hook(const cogen *g, const char *context, const cogen_err *err)
+{
+    (void)g;
+    (void)context;
+    if (hook_count < 8)
+        hook_codes[hook_count++] = err->code;
+}
+
+static void frees_its_generator(void *arg)
+{
+    (void)arg;
+    cogen_free(to_free_again);
+}
+
+static void *ignores_exit_with_cleanup(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_defer(self, frees_its_generator, NULL);
+    while (cogen_yield(self, NULL, NULL) != COGEN_ERROR)
+        ;
+    return NULL;
+}
+
+TEST(cleanup_freeing_its_generator_during_free_is_refused)
+{
+    cogen *a, *b;
+    cogen_unraisable_fn old = cogen_set_unraisable_hook(record_free_hook);
+    to_free_again = cogen_new(ignores_exit_with_cleanup, NULL, NULL);
+    CHECK_EQ_INT(cogen_next(to_free_again, NULL), COGEN_YIELDED);
+    cogen_free(to_free_again);
+    cogen_set_unraisable_hook(old);
+    CHECK_EQ_INT(hook_count, 2);
+    CHECK_EQ_INT(hook_codes[0], COGEN_EIGNORED);
+    CHECK_EQ_INT(hook_codes[1], COGEN_EBUSY);
+    a = cogen_new(yields_then_returns, NULL, NULL);
+    b = cogen_new(yields_then_returns, NULL, NULL);
+    CHECK(a != b); /* one stack, given back once */
+    cogen_free(a);
+    cogen_free(b);
 }

@@ -756,3 +756,152 @@ TEST(reraise_passes_on_a_refused_call)
     CHECK_STR(cogen_last_error(g)->msg, "generator already executing");
     cogen_free(g);
 }
+
+/* ---- traps a new user meets */
+
+TEST(states_results_outcomes_and_codes_never_compare_equal)
+{
+    const int values[] = {
+        COGEN_ERROR,   COGEN_YIELDED,  COGEN_RETURNED,  COGEN_SENT,   COGEN_THROWN, COGEN_EXIT,
+        COGEN_CREATED, COGEN_RUNNING,  COGEN_SUSPENDED, COGEN_CLOSED, COGEN_EEXIT,  COGEN_EBUSY,
+        COGEN_EFRESH,  COGEN_EIGNORED, COGEN_ENOMEM,    COGEN_EINVAL, COGEN_ESTACK, 0};
+    const size_t n = sizeof values / sizeof values[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            CHECK(values[i] != values[j]);
+}
+
+/* The course's nested `while True: x = (yield)` loops, with receive. */
+static void count_cleanup_p(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static void *nested_receivers(cogen *self, void *arg)
+{
+    cogen_defer(self, count_cleanup_p, arg);
+    for (;;) {
+        void *x = cogen_receive(self, NULL);
+        if (I(x) == 1) /* a nested state: its own receive loop */
+            while (I(cogen_receive(self, V(10))) != 2)
+                ;
+    }
+    return NULL;
+}
+
+TEST(receive_loops_close_cleanly_and_pass_thrown_errors_on)
+{
+    int cleaned = 0;
+    void *out;
+    cogen_opts o = {0, "receiver", 0};
+    cogen *g = cogen_new(nested_receivers, &cleaned, &o);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_send(g, V(1), &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 10); /* in the nested loop */
+    CHECK_EQ_INT(cogen_close(g), 0);
+    CHECK_EQ_INT(cleaned, 1);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 0);
+    cogen_free(g);
+    g = cogen_new(nested_receivers, &cleaned, &o);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(g, 42, "bad input", NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 42);
+    CHECK_STR(cogen_last_error(g)->msg, "bad input");
+    CHECK_EQ_INT(cleaned, 2);
+    CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
+    cogen_free(g);
+}
+
+/* A stage sends to its target; the target fails: the stage ends with the
+ * target's error, keeping where it came from. */
+static void *fails_on_three(cogen *self, void *arg)
+{
+    (void)arg;
+    for (;;)
+        if (I(cogen_receive(self, NULL)) == 3)
+            cogen_raise(self, 33, "three is too many");
+}
+
+static void *forwards(cogen *self, void *arg)
+{
+    for (;;) {
+        void *x = cogen_receive(self, NULL);
+        CHECK_EQ_INT(cogen_send_or_raise(self, arg, x, NULL), COGEN_YIELDED);
+    }
+}
+
+TEST(send_or_raise_ends_the_sender_with_the_targets_error)
+{
+    cogen_opts to = {0, "target", 0}, so = {0, "stage", 0};
+    cogen *t = cogen_new(fails_on_three, NULL, &to);
+    cogen *s = cogen_new(forwards, t, &so);
+    CHECK_EQ_INT(cogen_next(t, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(s, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_send(s, V(1), NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_send(s, V(3), NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(s)->code, 33);
+    CHECK_STR(cogen_last_error(s)->msg, "three is too many");
+    CHECK_STR(cogen_last_error(s)->where, "target");
+    CHECK_EQ_INT(cogen_getstate(s), COGEN_CLOSED);
+    CHECK_EQ_INT(cogen_getstate(t), COGEN_CLOSED);
+    cogen_free(s);
+    cogen_free(t);
+}
+
+static void *raises_what_it_got(cogen *self, void *arg)
+{
+    cogen_raise_error(self, arg);
+}
+
+TEST(raise_error_keeps_where_it_came_from)
+{
+    cogen_err e = {44, "from afar", "elsewhere"};
+    cogen *g = cogen_new(raises_what_it_got, &e, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 44);
+    CHECK_STR(cogen_last_error(g)->msg, "from afar");
+    CHECK_STR(cogen_last_error(g)->where, "elsewhere");
+    cogen_free(g);
+    g = cogen_new(raises_what_it_got, NULL, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, COGEN_EINVAL);
+    cogen_free(g);
+}
+
+/* A cleanup of a local, and a body that ends with a plain return: the
+ * local is gone, so the cleanup is not run and the resume says why. */
+static int local_cleanups;
+
+static void reads_local(void *arg)
+{
+    local_cleanups += *(volatile int *)arg;
+}
+
+static void *defers_a_local(cogen *self, void *arg)
+{
+    int local = 5;
+    cogen_defer(self, reads_local, &local);
+    cogen_yield(self, NULL, NULL);
+    if (arg)
+        cogen_return(self, V(1)); /* cleanups run while `local` lives */
+    return V(2);
+}
+
+TEST(cleanup_of_a_local_after_a_plain_return_is_an_error)
+{
+    cogen *g = cogen_new(defers_a_local, V(1), NULL);
+    void *out;
+    local_cleanups = 0;
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_RETURNED);
+    CHECK_EQ_INT(local_cleanups, 5);
+    cogen_free(g);
+#if !defined(__SANITIZE_ADDRESS__) /* there ASan reports it (use after return) */
+    g = cogen_new(defers_a_local, NULL, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_ERROR);
+    CHECK_EQ_INT(cogen_last_error(g)->code, COGEN_EINVAL);
+    CHECK_EQ_INT(local_cleanups, 5); /* not run */
+    cogen_free(g);
+#endif
+}

@@ -3,11 +3,13 @@
  * generator may be resumed from another thread; two threads resuming one
  * generator at once get one run and one "already executing". */
 #include "harness.h"
+#include "shared.h"
 #include "tls_access.h"
 
 #include <cogen.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -204,4 +206,239 @@ TEST(concurrent_close_and_resume)
         CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
         cogen_free(g);
     }
+}
+
+/* ---- the same rules for chains of delegating generators */
+
+/* Leaves yield three times and return 7; a chain is outer -> mid -> leaf,
+ * where mid starts a new leaf each time one ends, so the chain's links
+ * change all the time while two threads resume it through outer. */
+static atomic_int chain_running, chain_max_running;
+static atomic_long leaf_yields, leaves_made, leaves_cleaned, leaves_freed;
+
+static void note_running(int delta)
+{
+    int now = atomic_fetch_add(&chain_running, delta) + delta;
+    int seen = atomic_load(&chain_max_running);
+    while (now > seen && !atomic_compare_exchange_weak(&chain_max_running, &seen, now))
+        ;
+}
+
+static void leaf_cleanup(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&leaves_cleaned, 1);
+}
+
+static void *chain_leaf_body(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_defer(self, leaf_cleanup, NULL);
+    for (int i = 0; i < 3; i++) {
+        note_running(1);
+        for (volatile int spin = 0; spin < 100; spin++)
+            ;
+        note_running(-1);
+        atomic_fetch_add(&leaf_yields, 1);
+        if (cogen_yield(self, V(1), NULL) == COGEN_EXIT) /* a throw is handled */
+            return NULL;
+    }
+    return V(7);
+}
+
+static void *chain_mid_body(cogen *self, void *arg)
+{
+    (void)arg;
+    for (;;) {
+        cogen *leaf = cogen_new(chain_leaf_body, NULL, NULL);
+        void *r = NULL;
+        int rc;
+        if (!leaf)
+            cogen_raise(self, 90, "no leaf");
+        atomic_fetch_add(&leaves_made, 1);
+        rc = cogen_yield_from(self, leaf, &r);
+        cogen_free(leaf);
+        atomic_fetch_add(&leaves_freed, 1);
+        if (rc == COGEN_EXIT)
+            return NULL;
+        if (rc != COGEN_RETURNED || I(r) != 7)
+            cogen_raise(self, 91, "leaf ended with %d (%d)", rc, I(r));
+    }
+}
+
+static void *chain_outer_body(cogen *self, void *arg)
+{
+    cogen *mid = arg;
+    int rc = cogen_yield_from(self, mid, NULL);
+    if (rc == COGEN_EXIT || rc == COGEN_RETURNED) /* closed, or mid closed directly */
+        return NULL;
+    if (cogen_last_error(self)->code == 5) /* thrown in after mid was closed directly */
+        cogen_reraise(self);
+    cogen_raise(self, 92, "mid ended with %d", rc);
+}
+
+typedef struct chain_hammer {
+    cogen *g;
+    int rounds;
+    long ok, busy, returned_after_close, other;
+} chain_hammer;
+
+static void *hammer_chain(void *arg)
+{
+    chain_hammer *h = arg;
+    pthread_barrier_wait(&start_together);
+    for (int i = 0; i < h->rounds; i++) {
+        int rc = i % 7 == 3 ? cogen_throw(h->g, 5, "x", NULL) : cogen_next(h->g, NULL);
+        if (rc == COGEN_YIELDED)
+            h->ok++;
+        else if (rc == COGEN_ERROR && cogen_last_error(h->g)->code == COGEN_EBUSY)
+            h->busy++;
+        else if (rc == COGEN_RETURNED && cogen_getstate(h->g) == COGEN_CLOSED)
+            h->returned_after_close++;
+        else if (rc == COGEN_ERROR && cogen_last_error(h->g)->code == 5 &&
+                 cogen_getstate(h->g) == COGEN_CLOSED)
+            h->returned_after_close++; /* thrown into the closed chain */
+        else {
+            h->other++;
+        }
+        (void)cogen_getstate(h->g); /* reads the links while they change */
+    }
+    return NULL;
+}
+
+static void reset_chain_counters(void)
+{
+    atomic_store(&chain_running, 0);
+    atomic_store(&chain_max_running, 0);
+    atomic_store(&leaf_yields, 0);
+    atomic_store(&leaves_made, 0);
+    atomic_store(&leaves_cleaned, 0);
+    atomic_store(&leaves_freed, 0);
+}
+
+TEST(concurrent_resume_of_a_delegating_chain)
+{
+    cogen *mid, *outer;
+    chain_hammer a = {NULL, 4000, 0, 0, 0, 0}, b = {NULL, 4000, 0, 0, 0, 0};
+    pthread_t ta, tb;
+    reset_chain_counters();
+    mid = cogen_new(chain_mid_body, NULL, NULL);
+    outer = cogen_new(chain_outer_body, mid, NULL);
+    a.g = b.g = outer;
+    CHECK_EQ_INT(cogen_next(outer, NULL), COGEN_YIELDED);
+    pthread_barrier_init(&start_together, NULL, 2);
+    CHECK(pthread_create(&ta, NULL, hammer_chain, &a) == 0);
+    CHECK(pthread_create(&tb, NULL, hammer_chain, &b) == 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    pthread_barrier_destroy(&start_together);
+    CHECK_EQ_INT(atomic_load(&chain_max_running), 1); /* never two runs at once */
+    CHECK_EQ_INT(a.other + b.other + a.returned_after_close + b.returned_after_close, 0);
+    CHECK_EQ_INT(a.ok + a.busy + b.ok + b.busy, 8000);
+    /* every yield reached exactly one caller (the first one, this thread) */
+    CHECK_EQ_INT(atomic_load(&leaf_yields), a.ok + b.ok + 1);
+    CHECK_EQ_INT(cogen_getstate(outer), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_getstate(mid), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_close(outer), 0);
+    CHECK_EQ_INT(cogen_getstate(mid), COGEN_CLOSED);
+    CHECK_EQ_INT(atomic_load(&leaves_made), atomic_load(&leaves_freed));
+    CHECK_EQ_INT(atomic_load(&leaves_made), atomic_load(&leaves_cleaned));
+    cogen_free(outer);
+    cogen_free(mid);
+}
+
+/* Closes (or throws EXIT into) the generator addressed, retrying while
+ * it is busy; every refusal must be EBUSY. */
+typedef struct chain_closer {
+    cogen *g;
+    int use_throw;
+    long refused;
+    int closed;
+} chain_closer;
+
+static void *close_chain(void *arg)
+{
+    chain_closer *c = arg;
+    pthread_barrier_wait(&start_together);
+    for (int i = 0; i < 100000 && !c->closed; i++) {
+        int rc = c->use_throw ? cogen_throw(c->g, COGEN_EEXIT, NULL, NULL) : cogen_close(c->g);
+        if (c->use_throw ? rc == COGEN_RETURNED : rc == 0)
+            c->closed = 1;
+        else if (rc == COGEN_ERROR && cogen_last_error(c->g)->code == COGEN_EBUSY) {
+            c->refused++;
+            sched_yield(); /* the other thread may have been preempted mid-run */
+        } else {           /* a close refused for another reason, or half done */
+            fprintf(stderr, "close of a chain: rc %d, code %d\n", rc, cogen_last_error(c->g)->code);
+            CHECK(0);
+        }
+    }
+    return NULL;
+}
+
+TEST(concurrent_close_of_a_delegating_chain)
+{
+    for (int round = 0; round < 60; round++) {
+        cogen *mid, *outer;
+        chain_hammer a = {NULL, 300, 0, 0, 0, 0};
+        chain_closer c = {NULL, round % 2, 0, 0};
+        pthread_t ta, tc;
+        reset_chain_counters();
+        mid = cogen_new(chain_mid_body, NULL, NULL);
+        outer = cogen_new(chain_outer_body, mid, NULL);
+        /* odd rounds address the middle of the chain */
+        a.g = outer;
+        c.g = round % 3 == 2 ? mid : outer;
+        CHECK_EQ_INT(cogen_next(outer, NULL), COGEN_YIELDED);
+        pthread_barrier_init(&start_together, NULL, 2);
+        CHECK(pthread_create(&ta, NULL, hammer_chain, &a) == 0);
+        CHECK(pthread_create(&tc, NULL, close_chain, &c) == 0);
+        pthread_join(ta, NULL);
+        pthread_join(tc, NULL);
+        pthread_barrier_destroy(&start_together);
+        CHECK_EQ_INT(c.closed, 1);
+        CHECK_EQ_INT(atomic_load(&chain_max_running), 1);
+        CHECK_EQ_INT(a.other, 0);
+        CHECK_EQ_INT(atomic_load(&leaf_yields), a.ok + 1);
+        CHECK_EQ_INT(cogen_getstate(c.g), COGEN_CLOSED);
+        /* closing mid ended outer's yield_from behind its back: close it too */
+        CHECK_EQ_INT(cogen_close(outer), 0);
+        CHECK_EQ_INT(cogen_getstate(mid), COGEN_CLOSED);
+        CHECK_EQ_INT(atomic_load(&leaves_made), atomic_load(&leaves_freed));
+        CHECK_EQ_INT(atomic_load(&leaves_made), atomic_load(&leaves_cleaned));
+        cogen_free(outer);
+        cogen_free(mid);
+    }
+}
+
+/* ---- freeing in a thread-specific-data destructor that runs after
+ * cogen's own: the stack goes to the global pool, not to the dead
+ * thread's cache. */
+static pthread_key_t late_key;
+
+static void free_late(void *g)
+{
+    cogen_free(g);
+}
+
+static void *frees_at_exit(void *arg)
+{
+    cogen *g;
+    (void)arg;
+    cogen_free(cogen_new(checks_current, NULL, NULL));    /* cogen's key exists now */
+    CHECK(pthread_key_create(&late_key, free_late) == 0); /* so ours runs later */
+    g = cogen_new(busy_body, NULL, NULL);
+    CHECK(g != NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    pthread_setspecific(late_key, g);
+    return NULL;
+}
+
+TEST(generator_freed_by_a_later_thread_destructor_returns_its_stack)
+{
+    pthread_t t;
+    long before = cogen__stacks_pooled();
+    CHECK(pthread_create(&t, NULL, frees_at_exit, NULL) == 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(cogen__stacks_pooled(), before + 1);
+    pthread_key_delete(late_key);
 }
