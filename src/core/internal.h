@@ -75,6 +75,10 @@ typedef struct cogen__gen_layout {
     unsigned long parent;         /* cogen *: the generator delegating to this one */
     unsigned long stack_lo;       /* char *: lowest usable byte of its stack */
     unsigned long name, name_cap; /* char[name_cap] */
+    /* The values `state` takes, so that a debugger never hard-codes them:
+     * the public states, and the private one of a delegator parked in
+     * cogen_yield_from. */
+    unsigned long created, running, suspended, closed, delegating;
 } cogen__gen_layout_t;
 COGEN_HIDDEN extern const cogen__gen_layout_t cogen__gen_layout;
 

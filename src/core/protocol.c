@@ -1119,4 +1119,9 @@ const cogen__gen_layout_t cogen__gen_layout = {
     .stack_lo = offsetof(cogen, stack) + offsetof(cogen__stack, lo),
     .name = offsetof(cogen, name),
     .name_cap = sizeof(((cogen *)0)->name),
+    .created = COGEN_CREATED,
+    .running = COGEN_RUNNING,
+    .suspended = COGEN_SUSPENDED,
+    .closed = COGEN_CLOSED,
+    .delegating = DELEGATING,
 };

@@ -30,13 +30,15 @@ import gdb.unwinder
 
 MAGIC = b"cogen-debug"
 KNOWN_VERSION = 1
-STATES = {0: "created", 1: "running", 2: "suspended", 3: "closed"}
 # Descriptor words after the 16-byte magic, version 1 (src/core/debug.c).
 DESC = ["version", "words", "lib_version", "chunks", "chunk_base", "chunk_len",
         "chunk_slot_size", "chunk_next", "gen", "switch_kind", "frame_size",
         "pc_offset", "pc_reg", "sp_reg", "nregs", "regs"]
 GEN = ["size", "align", "ctx", "state", "flags", "fn", "arg", "delegate", "parent",
-       "stack_lo", "name", "name_cap"]
+       "stack_lo", "name", "name_cap",
+       # the values the state field takes (never hard-coded here)
+       "created", "running", "suspended", "closed", "delegating"]
+STATE_NAMES = ["created", "running", "suspended", "closed", "delegating"]
 
 
 class Memory:
@@ -85,6 +87,7 @@ class Layout:
                        mem.w(self.regs + (2 * i + 1) * mem.word)) for i in range(self.nregs)]
         gen = self.gen
         self.gen = {name: mem.w(gen + i * mem.word) for i, name in enumerate(GEN)}
+        self.states = {self.gen[name]: name for name in STATE_NAMES}
 
 
 class Generator:
@@ -92,7 +95,7 @@ class Generator:
         g = lay.gen
         self.number, self.addr, self.slot = number, addr, slot
         self.name = mem.cstr(addr + g["name"], g["name_cap"])
-        self.state = mem.i32(addr + g["state"])
+        self.state = lay.states.get(mem.i32(addr + g["state"]), "state %d" % mem.i32(addr + g["state"]))
         self.fn = mem.w(addr + g["fn"])
         self.delegate = mem.w(addr + g["delegate"])
         self.parent = mem.w(addr + g["parent"])
@@ -312,10 +315,10 @@ def human(n):
 def status(g, by_addr):
     if g.thread is not None:
         return "running", "thread %d" % g.thread.num
-    if g.delegate and g.state in (1, 2):
+    if g.delegate and g.state in ("running", "suspended", "delegating"):
         sub = by_addr.get(g.delegate)
         return "delegating", "yield_from -> %s" % ("#%d %s" % (sub.number, sub.name) if sub else "0x%x" % g.delegate)
-    return STATES.get(g.state, "state %d" % g.state), None
+    return g.state, None
 
 
 class InfoCogen(gdb.Command):
@@ -335,9 +338,9 @@ class InfoCogen(gdb.Command):
                 if g.thread is not None:
                     used = human(g.addr - g.thread_sp)
                     loc = where(running_frames(g, lay))
-                elif g.state == 0:
+                elif g.state == "created":
                     loc = "not started: %s" % symbol(g.fn)
-                elif g.state == 3:
+                elif g.state == "closed":
                     loc = "ended"
                 elif lay.switch_kind == 0:
                     loc = "(ucontext switch: not described)"
@@ -392,10 +395,10 @@ then its sub-generator's, down to the innermost. Registers are not changed."""
                   % (g.number, g.name, state, ", " + note if note else "", human(g.size), g.addr))
         if g.thread is not None:
             frames = running_frames(g, lay)
-        elif g.state == 0:
+        elif g.state == "created":
             gdb.write("    not started; body %s\n" % symbol(g.fn))
             return
-        elif g.state == 3:
+        elif g.state == "closed":
             gdb.write("    ended\n")
             return
         elif lay.switch_kind == 0:
