@@ -700,7 +700,7 @@ void cogen_free(cogen *g)
     if (g->defers != g->inline_defers)
         free(g->defers);
     cogen__san_free(&g->san, g->stack.lo, (const char *)g);
-    g->fn = NULL; /* marks the slot free, for debuggers (debug.c) */
+    g->fn = NULL;  /* marks the slot free, for debuggers (debug.c) */
     st = g->stack; /* g lives on that stack */
     if (COGEN_UNLIKELY(g->retired))
         cogen__stack_retire(&st);
