@@ -10,6 +10,9 @@
 # With -DSTDERR_REGEX=<regex> the program must fail instead: exit status
 # not 0, stderr matching the regex, and stdout (what it printed before
 # failing) still equal to the expected file.
+# With COGEN_TEST_VALGRIND=1 in the environment (tools/ci/valgrind.sh) the
+# program, and any program it starts, runs under valgrind memcheck, and any
+# error or leak it reports fails the check.
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT PROGRAM OR NOT EXPECTED)
@@ -17,10 +20,31 @@ if(NOT PROGRAM OR NOT EXPECTED)
 endif()
 file(READ "${EXPECTED}" want)
 separate_arguments(args UNIX_COMMAND "${ARGS}")
-execute_process(COMMAND "${PROGRAM}" ${args}
+set(wrapper "")
+if("$ENV{COGEN_TEST_VALGRIND}" STREQUAL "1")
+  string(RANDOM LENGTH 12 tag)
+  set(vglogs "${CMAKE_CURRENT_BINARY_DIR}/valgrind-${tag}")
+  file(MAKE_DIRECTORY "${vglogs}")
+  set(wrapper valgrind -q --trace-children=yes --leak-check=full
+      --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
+      "--log-file=${vglogs}/%p.log")
+endif()
+execute_process(COMMAND ${wrapper} "${PROGRAM}" ${args}
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+set(memcheck "")
+if(wrapper)
+  file(GLOB logs "${vglogs}/*.log")
+  foreach(log IN LISTS logs)
+    file(READ "${log}" text)
+    string(APPEND memcheck "${text}")
+  endforeach()
+  file(REMOVE_RECURSE "${vglogs}")
+endif()
 
 set(problems "")
+if(NOT memcheck STREQUAL "")
+  string(APPEND problems "valgrind memcheck:\n${memcheck}")
+endif()
 if(DEFINED STDERR_REGEX)
   if(rc STREQUAL "0")
     string(APPEND problems "exit status 0, expected a failure\n")
