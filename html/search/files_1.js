@@ -1,4 +1,0 @@
-var searchData=
-[
-  ['cogen_2eh_0',['cogen.h',['../cogen_8h.html',1,'']]]
-];
