@@ -13,7 +13,8 @@
 #                                      portable fallback)
 # Both libraries are built with the test hooks (failure injection, switch
 # counting; src/shared.h). Each engine gets one executable, <target> and
-# <target>_ucontext, built from SOURCE, SOURCES and tests/harness.c, which
+# <target>_ucontext, built from SOURCE, SOURCES, tests/walk.c (failure walks)
+# and tests/harness.c, which
 # runs the case named on its command line. A source without any TEST case
 # is an error: a file renamed or emptied must fail the build, not vanish
 # from the suite.
@@ -47,7 +48,8 @@ function(cogen_add_case_tests)
     else()
       message(FATAL_ERROR "cogen_add_case_tests: unknown engine '${engine}'")
     endif()
-    add_executable(${exe} ${src} ${A_SOURCES} ${PROJECT_SOURCE_DIR}/tests/harness.c)
+    add_executable(${exe} ${src} ${A_SOURCES} ${PROJECT_SOURCE_DIR}/tests/harness.c
+                          ${PROJECT_SOURCE_DIR}/tests/walk.c)
     target_link_libraries(${exe} PRIVATE ${lib} ${A_LIBRARIES})
     target_include_directories(${exe} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests
                                               ${CMAKE_CURRENT_SOURCE_DIR} ${A_INCLUDES})

@@ -7,6 +7,7 @@
 #include <cogen/http.h>
 
 #include "harness.h"
+#include "walk.h"
 #include "shared.h"
 #include "split.h"
 
@@ -662,32 +663,16 @@ TEST(parser_called_from_its_own_body_is_refused)
 
 /* ---- every failure point, walked (see tests/pipe/test_pipe.c) */
 
-static long walk(bool (*scenario)(void))
-{
-    for (long k = 0; k < 2000; k++) {
-        cogen__fail_after(k);
-        bool complete = scenario();
-        long failed = cogen__fail_count();
-        cogen__fail_after(-1);
-        if (failed == 0) {
-            CHECK(complete);
-            return k;
-        }
-    }
-    CHECK(0 && "too many failure points");
-    return -1;
-}
-
-/* Push and pull with a sub-parser and the HTTP parser. Returns true when
+/* Push and pull with a sub-parser and the HTTP parser. RESULT_RIGHT when
  * everything came out right; a failure must be a clean error. */
-static bool parse_everything(void)
+static outcome parse_everything(void)
 {
     bool complete = true;
     errno = 0;
     cogen_http_parser *hp = cogen_http_parser_new(NULL);
     if (!hp) {
         CHECK_EQ_INT(errno, ENOMEM);
-        return false;
+        return FAILED_CLEANLY;
     }
     int r = cogen_http_feed(hp, valid[2], 20, NULL);
     if (r == COGEN_PARSE_MORE)
@@ -715,7 +700,7 @@ static bool parse_everything(void)
     cogen_http_chunked *ch = cogen_http_chunked_new(NULL);
     if (!ch) {
         CHECK_EQ_INT(errno, ENOMEM);
-        return false;
+        return FAILED_CLEANLY;
     }
     cogen_str d;
     r = cogen_http_chunked_feed(ch, "3\r\nabc\r\n0\r\n\r\n", 15, NULL, &d);
@@ -725,7 +710,7 @@ static bool parse_everything(void)
     cogen_parser *ps = cogen_parser_new(netstring, &t, NULL);
     if (!ps) {
         CHECK_EQ_INT(errno, ENOMEM);
-        return false;
+        return FAILED_CLEANLY;
     }
     r = cogen_parser_feed(ps, "3:abc", 5, NULL, NULL);
     if (r == COGEN_ERROR) {
@@ -733,7 +718,7 @@ static bool parse_everything(void)
         complete = false;
     }
     cogen_parser_free(ps);
-    return complete;
+    return complete ? RESULT_RIGHT : FAILED_CLEANLY;
 }
 
 TEST(parsers_walk_every_failure_point)

@@ -3,6 +3,7 @@
  * combinator, close/flush order, fan-in, errors naming their stage, and the
  * line sources' edge cases. */
 #include "harness.h"
+#include "walk.h"
 #include "shared.h"
 
 #include <cogen/pipe.h>
@@ -867,35 +868,16 @@ TEST(constructors_fail_cleanly)
 
 /* ---- every failure point of the layer, walked
  *
- * walk() runs a scenario with the k-th fallible operation from its start
- * made to fail (an allocation, a read or a write of this layer or of the
- * core below it), for k = 0, 1, ... until a run meets no injected failure.
+ * walk() (tests/walk.h) runs a scenario with the k-th fallible operation
+ * from its start made to fail (an allocation, a read or a write of this
+ * layer or of the core below it), for k = 0, 1, ... until a run meets no
+ * injected failure.
  * Each run must end in one of two ways: the complete, right result (a
  * failure the library may absorb, such as a stack pool that cannot grow),
  * or a clean error: the right code, recorded in the pipe, nothing leaked
  * (ASan and valgrind run this too) and the pipe freed normally. A run with
  * no failure must give the complete result. walk() returns how many
  * failure points it walked. */
-
-typedef enum outcome { RESULT_RIGHT, FAILED_CLEANLY } outcome;
-
-static long walk(outcome (*scenario)(void))
-{
-    for (long k = 0; k < 2000; k++) {
-        cogen__fail_after(k);
-        outcome o = scenario();
-        long failed = cogen__fail_count();
-        cogen__fail_after(-1);
-        if (getenv("WALK_TRACE"))
-            fprintf(stderr, "walk: k=%ld failed=%ld outcome=%d\n", k, failed, (int)o);
-        if (failed == 0) {
-            CHECK(o == RESULT_RIGHT);
-            return k;
-        }
-    }
-    CHECK(0 && "too many failure points");
-    return -1;
-}
 
 static bool is_injected_code(int code)
 {

@@ -7,6 +7,7 @@
 #include <cogen/stage.h>
 
 #include "harness.h"
+#include "walk.h"
 #include "shared.h"
 
 #include <fcntl.h>
@@ -403,8 +404,6 @@ TEST(frames_good_stream_and_every_kind_of_bad_one)
 
 /* ---- every failure point of the parent's side */
 
-typedef enum outcome { RESULT_RIGHT, FAILED_CLEANLY } outcome;
-
 static int child_count_lines(int fd, void *ud)
 {
     (void)ud;
@@ -445,6 +444,9 @@ static outcome process_everything(void)
 
 TEST(process_stage_walk_every_failure_point)
 {
+    /* Not walk(): a failure injected in the child (which inherits the
+     * countdown) is invisible to this process's failure count, so a run
+     * that failed cleanly with no failure counted here is walked past too. */
     long k;
     for (k = 0; k < 200; k++) {
         cogen__fail_after(k);
@@ -494,18 +496,8 @@ static outcome reader_everything(void)
 
 TEST(frames_reader_walk_every_failure_point)
 {
-    long k;
-    for (k = 0; k < 100; k++) {
-        cogen__fail_after(k);
-        outcome o = reader_everything();
-        long failed = cogen__fail_count();
-        cogen__fail_after(-1);
-        if (failed == 0) {
-            CHECK(o == RESULT_RIGHT);
-            break;
-        }
-    }
+    long k = walk(reader_everything);
     /* the buffer, the first read, the answer's write (the target's stack
      * comes from the warm cache) */
-    CHECK(k >= 3 && k < 100);
+    CHECK(k >= 3);
 }

@@ -6,6 +6,7 @@
 #include <cogen/stage.h>
 
 #include "harness.h"
+#include "walk.h"
 #include "shared.h"
 
 #include <pthread.h>
@@ -464,26 +465,6 @@ TEST(parallel_error_in_a_worker_comes_back_and_closes_the_target)
 }
 
 /* ---- every failure point */
-
-typedef enum outcome { RESULT_RIGHT, FAILED_CLEANLY } outcome;
-
-static long walk(outcome (*scenario)(void))
-{
-    for (long k = 0; k < 2000; k++) {
-        cogen__fail_after(k);
-        outcome o = scenario();
-        long failed = cogen__fail_count();
-        cogen__fail_after(-1);
-        if (getenv("WALK_TRACE"))
-            fprintf(stderr, "walk: k=%ld failed=%ld outcome=%d\n", k, failed, (int)o);
-        if (failed == 0) {
-            CHECK(o == RESULT_RIGHT);
-            return k;
-        }
-    }
-    CHECK(0 && "too many failure points");
-    return -1;
-}
 
 static bool injected(int code)
 {

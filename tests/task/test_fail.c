@@ -19,27 +19,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "walk.h"
 #include "shared.h"
-
-typedef enum outcome { RESULT_RIGHT, FAILED_CLEANLY } outcome;
-
-static long walk(outcome (*scenario)(void))
-{
-    for (long k = 0; k < 5000; k++) {
-        cogen__fail_after(k);
-        outcome o = scenario();
-        long failed = cogen__fail_count();
-        cogen__fail_after(-1);
-        if (getenv("WALK_TRACE"))
-            fprintf(stderr, "walk: k=%ld failed=%ld outcome=%d\n", k, failed, (int)o);
-        if (failed == 0) {
-            CHECK(o == RESULT_RIGHT);
-            return k;
-        }
-    }
-    CHECK(0 && "too many failure points");
-    return -1;
-}
 
 /* Codes an injected failure may surface as. */
 static bool injected(int code)
