@@ -69,7 +69,7 @@ http {
 EOF
     taskset -c 1 "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
   else
-    taskset -c 1 $2 "$port" >/dev/null &
+    taskset -c 1 "$2" "$port" >/dev/null &
   fi
   pid=$!
   for _ in $(seq 100); do
