@@ -7,9 +7,10 @@
 #                   (bench/run.sh: the core; bench/pipeline/run.sh: the
 #                   pipeline vs a fused loop, and jobs.sh: logstats --jobs
 #                   N vs 1; bench/logtools/run.sh: logstats vs GoAccess;
-#                   bench/event/run.sh: the parsers and the bus job).
+#                   bench/event/run.sh: the parsers and the bus job;
+#                   bench/http/run.sh: wrk on httpserver vs Go, nginx).
 #                   One of them: make bench-core, bench-pipeline,
-#                   bench-logtools, bench-event
+#                   bench-logtools, bench-event, bench-http
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
@@ -24,7 +25,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools bench-event difftest sanitize valgrind aarch64 install clean single docs
+.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools bench-event bench-http difftest sanitize valgrind aarch64 install clean single docs
 
 all: build
 
@@ -43,7 +44,7 @@ run: build
 test: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
-bench: bench-core bench-pipeline bench-logtools bench-event
+bench: bench-core bench-pipeline bench-logtools bench-event bench-http
 
 bench-core: deps
 	@bash bench/run.sh
@@ -57,6 +58,10 @@ bench-pipeline: deps
 
 bench-logtools: deps
 	@sh bench/logtools/run.sh
+
+bench-http: deps
+	@tools/ci/deps.sh wrk nginx golang-go
+	@bash bench/http/run.sh
 
 SEEDS ?= 0:100000
 difftest: build
