@@ -39,6 +39,8 @@ TITLES = {
 # peer -> (executable or script, workloads it runs, description)
 PEERS = {
     "cogen": ("bench_cogen", WORKLOADS, "cogen, public API (cogen_send/cogen_yield...), Release -O2"),
+    "cogen.so": ("bench_cogen_shared", [w for w in WORKLOADS if w != "create_nopool"],
+                 "the same program linked with libcogen.so instead of libcogen.a"),
     "floor": ("bench_floor", ["rt", "create", "create_nopool"],
               "bare asm swap written for the suite: 6 pushes, swap sp, 6 pops, pop+jmp; value in rax"),
     "call": ("bench_floor", ["call_rt"], "plain indirect function call (pointer re-read each time)"),

@@ -20,10 +20,10 @@
 #include <fenv.h>
 #include <ucontext.h>
 typedef struct cogen_ctx {
-    ucontext_t uc;
-    /* swapcontext also restores the floating-point control state saved
-     * with the context; the thread's current one travels here instead. */
-    fenv_t fenv;
+    /* Where the context is saved: in the frame of the switch that saved
+     * it (so that a cogen_ctx can be copied: a ucontext_t cannot, glibc's
+     * points into itself), or at the top of its stack for a fresh one. */
+    ucontext_t *uc;
     void (*entry)(void *);
     void *arg;
 } cogen_ctx;
@@ -40,5 +40,14 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
 /* Saves the running context into `from` and resumes `to`. Returns when
  * someone switches back to `from`. */
 void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to);
+
+/* The same, made to end a call on both sides: `ret` becomes the return
+ * value of the cogen__ctx_jump that `to` is parked in (a fresh context
+ * ignores it), and `state` is stored into *publish (unless NULL), with
+ * release order, once from's context is saved and nothing runs on its
+ * stack any more. So neither side has work left after its switch, and
+ * both reach it by a tail call: no `ret` runs whose prediction the switch
+ * has made wrong. */
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publish, int state);
 
 #endif

@@ -9,22 +9,53 @@
  * (glibc: x87 CW and MXCSR on x86-64, FPCR/FPSR on AArch64), which would
  * give every context its own. The policy (context.h) is that it belongs to
  * the thread, as with the assembly switches: the side that switches away
- * leaves its environment in the context it resumes, which installs it
- * again once swapcontext has returned. The signal mask is handled the
+ * hands its environment over in the thread (see handoff), and the side
+ * resumed installs it again once swapcontext has returned. The signal mask is handled the
  * same way (it belongs to the thread, not to a context).
  */
 #include "context.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+/* What a switch hands to the side it lands in: the thread's floating-point
+ * environment and what cogen__ctx_jump carries. It travels in the thread
+ * (the landing code runs on the thread that switched), not in the
+ * context: a context saved in a record may be resumed through a copy. */
+typedef struct handoff {
+    fenv_t fenv;
+    int ret;
+    _Atomic int *publish;
+    int state;
+} handoff;
+static _Thread_local handoff handoffs;
+
+/* Looked up afresh after a switch (this side may have changed threads
+ * since it last computed the address): a call the compiler can neither
+ * inline nor see through. */
+__attribute__((noinline)) static handoff *my_handoff(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return &handoffs;
+}
+
+static int arrive(void)
+{
+    handoff *h = my_handoff();
+    fesetenv(&h->fenv);
+    if (h->publish)
+        atomic_store_explicit(h->publish, h->state, memory_order_release);
+    return h->ret;
+}
 
 /* makecontext passes only int arguments: a pointer travels as two halves. */
 static void ctx_start(unsigned hi, unsigned lo)
 {
     cogen_ctx *ctx = (cogen_ctx *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
-    fesetenv(&ctx->fenv);
+    (void)arrive();
     ctx->entry(ctx->arg);
     abort();
 }
@@ -34,21 +65,36 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
     uintptr_t c = (uintptr_t)ctx;
     ctx->entry = entry;
     ctx->arg = arg;
-    getcontext(&ctx->uc);
-    ctx->uc.uc_stack.ss_sp = lo;
-    ctx->uc.uc_stack.ss_size = (size_t)(hi - lo);
-    ctx->uc.uc_link = NULL;
-    makecontext(&ctx->uc, (void (*)(void))ctx_start, 2, (unsigned)(c >> 16 >> 16),
+    /* The first context is kept above the stack it runs on. */
+    ctx->uc = (ucontext_t *)(((uintptr_t)hi - sizeof(ucontext_t)) & ~(uintptr_t)63);
+    getcontext(ctx->uc);
+    ctx->uc->uc_stack.ss_sp = lo;
+    ctx->uc->uc_stack.ss_size = (size_t)((char *)ctx->uc - lo);
+    ctx->uc->uc_link = NULL;
+    makecontext(ctx->uc, (void (*)(void))ctx_start, 2, (unsigned)(c >> 16 >> 16),
                 (unsigned)(c & 0xffffffffu));
+}
+
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publish, int state)
+{
+    /* Nothing runs on from's stack once swapcontext has saved it, so the
+     * side landing in `to` publishes on from's behalf. swapcontext
+     * installs the signal mask saved with `to` (at creation or its last
+     * switch away); the assembly switches leave the mask alone, so the
+     * side resumed runs with the mask of the side leaving. */
+    ucontext_t here;
+    handoff *h = my_handoff();
+    h->ret = ret;
+    h->publish = publish;
+    h->state = state;
+    fegetenv(&h->fenv);
+    (void)pthread_sigmask(SIG_SETMASK, NULL, &to->uc->uc_sigmask);
+    from->uc = &here;
+    swapcontext(&here, to->uc);
+    return arrive();
 }
 
 void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to)
 {
-    /* swapcontext installs the signal mask saved with `to` (at creation or
-     * its last switch away); the assembly switches leave the mask alone,
-     * so the side resumed runs with the mask of the side leaving. */
-    (void)pthread_sigmask(SIG_SETMASK, NULL, &to->uc.uc_sigmask);
-    fegetenv(&to->fenv);
-    swapcontext(&from->uc, &to->uc);
-    fesetenv(&from->fenv);
+    (void)cogen__ctx_jump(from, to, 0, NULL, 0);
 }

@@ -41,6 +41,47 @@ cogen__ctx_switch:
     .size   cogen__ctx_switch, .-cogen__ctx_switch
 
 /*
+ * int cogen__ctx_jump(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx),
+ *                     _Atomic int *publish (rcx), int state (r8d))
+ *
+ * The same switch, made to end a call on both sides: `ret` becomes the
+ * return value of the cogen__ctx_jump that `to` is parked in, and `state`
+ * is stored into *publish (unless NULL) once from's context is saved, so
+ * the side left has nothing to do after its switch and can reach it by a
+ * tail call. A plain store is a release on x86-64: the saved context and
+ * everything before it are visible to whoever sees the new state. Same
+ * frame as cogen__ctx_switch (debug.c describes it).
+ */
+    .globl  cogen__ctx_jump
+    .hidden cogen__ctx_jump
+    .type   cogen__ctx_jump, @function
+    .p2align 4
+cogen__ctx_jump:
+    .cfi_startproc
+    pushq   %rbp
+    pushq   %rbx
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    movq    %rsp, (%rdi)
+    movq    (%rsi), %rsp
+    testq   %rcx, %rcx
+    jz      1f
+    movl    %r8d, (%rcx)
+1:  movl    %edx, %eax
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    popq    %rcx
+    jmpq    *%rcx
+    .cfi_endproc
+    .size   cogen__ctx_jump, .-cogen__ctx_jump
+
+/*
  * First code run on a fresh stack: cogen__ctx_init left entry in r12 and
  * its argument in r13. The stack pointer is 16-byte aligned here, as the
  * ABI wants it before a call. entry never returns; ud2 traps if it does.

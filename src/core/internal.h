@@ -85,7 +85,15 @@ COGEN_HIDDEN extern const cogen__gen_layout_t cogen__gen_layout;
 /* ---- stack overflow reporting (overflow.c) ---- */
 
 /* Makes sure this thread can report a stack overflow (handler installed,
- * alternate signal stack in place). Cheap after the first call. */
-COGEN_HIDDEN void cogen__overflow_guard_thread(void);
+ * alternate signal stack in place). One thread-local test after the first
+ * call: it runs on every resume. */
+COGEN_HIDDEN extern _Thread_local bool cogen__altstack_ready
+    __attribute__((tls_model("initial-exec")));
+COGEN_HIDDEN void cogen__overflow_guard_thread_slow(void);
+static inline void cogen__overflow_guard_thread(void)
+{
+    if (COGEN_UNLIKELY(!cogen__altstack_ready))
+        cogen__overflow_guard_thread_slow();
+}
 
 #endif

@@ -32,7 +32,7 @@
 static struct sigaction previous_segv, previous_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_key_t altstack_key;
-static _Thread_local bool altstack_ready __attribute__((tls_model("initial-exec")));
+_Thread_local bool cogen__altstack_ready __attribute__((tls_model("initial-exec")));
 
 static size_t fmt_unsigned(char *out, uintmax_t v)
 {
@@ -134,13 +134,11 @@ static void install(void)
 
 /* Called by cogen_new: installs the handler once per process and an
  * alternate signal stack once per thread (unless the thread has one). */
-void cogen__overflow_guard_thread(void)
+void cogen__overflow_guard_thread_slow(void)
 {
     stack_t old, ss;
-    if (COGEN_LIKELY(altstack_ready))
-        return;
     (void)pthread_once(&install_once, install);
-    altstack_ready = true;
+    cogen__altstack_ready = true;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
         return; /* the application's own */
     ss.ss_size = (size_t)SIGSTKSZ > 65536 ? (size_t)SIGSTKSZ : 65536;
@@ -148,13 +146,13 @@ void cogen__overflow_guard_thread(void)
                                  : mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ss.ss_sp == MAP_FAILED) {
-        altstack_ready = false; /* try again next time; overflow still faults */
+        cogen__altstack_ready = false; /* try again next time; overflow still faults */
         return;
     }
     ss.ss_flags = 0;
     if (sigaltstack(&ss, NULL) != 0) {
         munmap(ss.ss_sp, ss.ss_size);
-        altstack_ready = false;
+        cogen__altstack_ready = false;
         return;
     }
     (void)pthread_setspecific(altstack_key, ss.ss_sp);

@@ -45,15 +45,19 @@
 
 enum wake { WAKE_MSG, WAKE_SUB_DONE };
 
-/* What crosses one resume; lives on the resumer's stack for its duration. */
+/* What crosses one resume. It lives in the generator the resume claimed
+ * (the innermost of its chain: see take), which only the resume's holder
+ * touches; a delegator woken by its ending sub takes a copy of it, as the
+ * sub may be freed before the resume is over. */
 typedef struct xfer {
     cogen_ctx ctx;       /* the resumer's saved context */
+    void **out;          /* where the resumer wants the value yielded or returned */
+    cogen *prev;         /* the resumer's current generator, given back on the way out */
     cogen *target;       /* the generator the call was addressed to */
-    int kind;            /* in: COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
-    int status;          /* out: COGEN_YIELDED, COGEN_RETURNED or COGEN_ERROR */
-    void *value;         /* in: the value sent; out: yielded or returned value */
-    cogen *leaving;      /* generator switched away from, whose new state */
-    int leaving_state;   /* is published once its context is saved */
+    void *value;         /* the value sent */
+    int kind;            /* COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
+    bool held;           /* a delegator closing its sub (close_held): a generator
+                            that yields leaves the chain first */
     fenv_t fenv;         /* the resumer's floating-point environment, while an
                             FPENV generator runs */
     cogen__san_side san; /* the resumer's side, for sanitizers */
@@ -68,8 +72,9 @@ enum { INLINE_DEFERS = 4 };
 
 struct cogen {
     /* Hot: read on every send/yield. */
-    cogen_ctx ctx; /* saved context while not running */
-    xfer *x;       /* record of the resume in progress */
+    cogen_ctx ctx;   /* saved context while not running */
+    xfer *x;         /* record of the resume in progress */
+    void **received; /* where its paused cogen_yield wants the value sent */
     /* Unique per generator ever made (see call_error), so that a thread's
      * record of an error about a freed generator never applies to a new one
      * at the same address. */
@@ -97,6 +102,7 @@ struct cogen {
     unsigned ndefers, cap;
     deferred inline_defers[INLINE_DEFERS];
     cogen__stack stack;
+    xfer xf; /* the record of a resume that claimed this generator */
     cogen__san_gen san;
     fenv_t fenv;     /* own environment, with COGEN_FPENV */
     cogen__errbuf e; /* errors of the body: written by whoever runs it */
@@ -133,7 +139,10 @@ COGEN_NOINLINE_OPAQUE static call_error *my_call_error(void)
  * generator. */
 enum { THREAD_TAG_BITS = 20 };
 static atomic_ulong threads_seen;
-static _Thread_local unsigned long thread_tag, births;
+/* initial-exec: no __tls_get_addr call per create in libcogen.so (16 bytes
+ * of static TLS; see stack.c). */
+static _Thread_local unsigned long thread_tag __attribute__((tls_model("initial-exec")));
+static _Thread_local unsigned long births __attribute__((tls_model("initial-exec")));
 
 static unsigned long next_generation(void)
 {
@@ -158,6 +167,24 @@ COGEN_NOINLINE_OPAQUE static void set_current(cogen *g)
 {
     __asm__ volatile("" ::: "memory");
     tls_current = g;
+}
+COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return tls_current;
+}
+
+/* The same store on the hot path of a yield. On x86-64 an initial-exec
+ * access is one %fs-relative instruction (gcc and clang address such
+ * variables through the segment, -mtls-direct-seg-refs being the default),
+ * so it always reaches the running thread's slot, with no call. */
+static inline void set_current_fast(cogen *g)
+{
+#if defined(__x86_64__)
+    tls_current = g;
+#else
+    set_current(g);
+#endif
 }
 static _Atomic(cogen_unraisable_fn) unraisable_hook = default_unraisable;
 
@@ -263,10 +290,43 @@ static void fp_leave(cogen *g, xfer *x)
 
 /* ------------------------------------------------------------ the engine */
 
-static inline void switch_to(cogen_ctx *from, cogen_ctx *to)
+#ifdef COGEN_SAN_SWITCH
+/* Sanitizer builds publish a left generator's state on landing, in C, where
+ * ThreadSanitizer sees the release; the switch hands it over in the thread
+ * (the landing code runs on the thread that switched). */
+typedef struct pending {
+    cogen *g;
+    int state;
+} pending;
+static _Thread_local pending san_pending;
+COGEN_NOINLINE_OPAQUE static pending *my_pending(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return &san_pending;
+}
+#endif
+
+/*
+ * The one place that switches. `leaving` (NULL if the side left is not a
+ * generator, or stays RUNNING) gets `state` once its context is saved;
+ * `ret` is what the jump we land in returns. In normal builds both are
+ * done by the switch itself, so every caller ends in a tail call to it
+ * (see context.h); sanitizer builds return to `landed`.
+ */
+static inline int hop(cogen_ctx *from, cogen_ctx *to, int ret, cogen *leaving, int state,
+                      void *fiber)
 {
     cogen__count_switch();
-    cogen__ctx_switch(from, to);
+#ifdef COGEN_SAN_SWITCH
+    pending *p = my_pending();
+    p->g = leaving;
+    p->state = state;
+    cogen__san_switch_fiber(fiber);
+    return cogen__ctx_jump(from, to, ret, NULL, 0);
+#else
+    (void)fiber;
+    return cogen__ctx_jump(from, to, ret, leaving ? &leaving->state : NULL, state);
+#endif
 }
 
 /*
@@ -299,20 +359,18 @@ static void set_state(cogen *g, int state)
     atomic_store_explicit(&g->state, state, memory_order_release);
 }
 
-/* On landing after a switch: publish the state of the generator left. */
-static void publish(xfer *x)
+#ifdef COGEN_SAN_SWITCH
+/* Sanitizer builds, on landing after a switch: publish the state of the
+ * generator left. */
+static void landed(void)
 {
-    if (x->leaving) {
-        set_state(x->leaving, x->leaving_state);
-        x->leaving = NULL;
+    pending *p = my_pending();
+    if (p->g) {
+        set_state(p->g, p->state);
+        p->g = NULL;
     }
 }
-
-static void leave_as(xfer *x, cogen *g, int state)
-{
-    x->leaving = g;
-    x->leaving_state = state;
-}
+#endif
 
 /*
  * yield_from chains and threads. A call addressed to any generator of a
@@ -344,7 +402,7 @@ enum { TAKE_TRIES = 64 };
 /* Claims g's chain: returns its innermost generator, now RUNNING, with
  * *from its state before (SUSPENDED or CREATED). NULL if the chain is
  * running (*from = COGEN_RUNNING) or g has ended (*from = COGEN_CLOSED). */
-static cogen *take(cogen *g, int *from)
+__attribute__((noinline)) static cogen *take_slow(cogen *g, int *from)
 {
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
@@ -371,6 +429,22 @@ static cogen *take(cogen *g, int *from)
     }
     *from = COGEN_RUNNING;
     return NULL;
+}
+
+static inline __attribute__((always_inline)) cogen *take(cogen *g, int *from)
+{
+    /* The common case, inline: g suspended and the innermost of its chain. */
+    cogen *l = chain_leaf(g);
+    int s = COGEN_SUSPENDED;
+    if (COGEN_LIKELY(atomic_compare_exchange_strong_explicit(
+            &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))) {
+        if (COGEN_LIKELY(chain_leaf(g) == l)) {
+            *from = s;
+            return l;
+        }
+        set_state(l, s); /* not g's innermost any more: put it back */
+    }
+    return take_slow(g, from);
 }
 
 /* The state callers see: a chain's is its innermost generator's. */
@@ -412,38 +486,64 @@ static bool executing(const cogen *g)
     return g && sp >= g->stack.lo && sp < (const char *)g && state_of(g) == COGEN_RUNNING;
 }
 
-/* Arriving on g's stack: finish the sanitizer switch, and learn the
- * resumer's stack bounds if g is the first generator this resume reached. */
+/* Arriving on g's stack (sanitizer builds): finish the sanitizer switch,
+ * learn the resumer's stack bounds if g is the first generator this resume
+ * reached, publish the state of the generator left. */
 static void arrive(cogen *g)
 {
+#ifdef COGEN_SAN_SWITCH
     cogen__san_arrive_gen(&g->san, &g->x->san);
-    publish(g->x);
+    landed();
+#else
+    (void)g;
+#endif
 }
 
 /* Resumes g (or, for SENT and THROWN, the innermost generator of its
  * chain, `leaf`, which the caller has claimed) with kind/value, and waits
- * for it to yield or end. */
+ * for it to yield or end: the generator writes *out, gives the current
+ * generator back (prev) and hands the status over in the switch.
+ * `on_gen_stack`: the resumer is a body, whose thread may have changed
+ * since it last computed a thread-local address. */
+static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, int kind, void *value,
+                                                       void **out, bool held, bool on_gen_stack)
+{
+    xfer *x = &leaf->xf;
+    x->target = g;
+    x->kind = kind;
+    x->value = value;
+    x->out = out;
+    x->held = held;
+    leaf->x = x;
+    if (leaf->received)
+        *leaf->received = kind == COGEN_SENT ? value : NULL;
+    cogen__overflow_guard_thread(); /* this thread may never have made one */
+    if (on_gen_stack) {
+        x->prev = get_current();
+        set_current(leaf);
+    } else {
+        x->prev = tls_current;
+        tls_current = leaf;
+    }
+    fp_enter(leaf, x);
+#ifdef COGEN_SAN_SWITCH
+    {
+        void *fake = NULL;
+        int rc;
+        cogen__san_leave_resumer(&x->san, &fake, leaf->stack.lo, stack_bytes(leaf));
+        rc = hop(&x->ctx, &leaf->ctx, kind, NULL, 0, leaf->san.fiber);
+        cogen__san_arrive_resumer(fake);
+        landed();
+        return rc;
+    }
+#else
+    return hop(&x->ctx, &leaf->ctx, kind, NULL, 0, NULL);
+#endif
+}
+
 static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
 {
-    xfer x;
-    cogen *prev;
-    x.target = g;
-    x.kind = kind;
-    x.value = value;
-    x.leaving = NULL;
-    leaf->x = &x;
-    cogen__overflow_guard_thread(); /* this thread may never have made one */
-    prev = tls_current;
-    tls_current = leaf;
-    fp_enter(leaf, &x);
-    cogen__san_leave_resumer(&x.san, &leaf->san, leaf->stack.lo, stack_bytes(leaf));
-    switch_to(&x.ctx, &leaf->ctx);
-    cogen__san_arrive_resumer(&x.san);
-    publish(&x);
-    tls_current = prev;
-    if (out)
-        *out = x.value;
-    return x.status;
+    return enter(g, leaf, kind, value, out, false, false);
 }
 
 /* Runs the cleanups; each is popped before it runs, so that a cleanup that
@@ -468,12 +568,15 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
     run_defers(g);
     x = g->x;
     p = g->parent;
-    leave_as(x, g, COGEN_CLOSED);
     fp_leave(g, x);
     if (p && g != x->target && claim(p, DELEGATING)) {
         /* Reached through p, which waits in its yield_from: wake it with
-         * the outcome. This resume holds the chain, so p is ours. */
-        p->x = x;
+         * the outcome. This resume holds the chain, so p is ours; the
+         * record moves to p, as p may free g. */
+        if (x != &p->xf)
+            p->xf = *x;
+        p->x = &p->xf;
+        x = p->x;
         p->wake = WAKE_SUB_DONE;
         p->sub_status = status;
         p->sub_value = status == COGEN_RETURNED ? value : NULL;
@@ -482,8 +585,8 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
         cut(g, p, g);
         set_current(p);
         fp_enter(p, x);
-        cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p), p->san.fiber);
-        switch_to(&g->ctx, &p->ctx);
+        cogen__san_leave_final(&g->san, p->stack.lo, stack_bytes(p));
+        (void)hop(&g->ctx, &p->ctx, COGEN_RETURNED, g, COGEN_CLOSED, p->san.fiber);
     } else {
         /* Resumed directly (or closed by its delegator): a delegator still
          * parked on g finds it ended when next resumed. */
@@ -492,10 +595,11 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
             if (state_of(p) == DELEGATING)
                 set_state(p, COGEN_SUSPENDED);
         }
-        x->status = status;
-        x->value = status == COGEN_RETURNED ? value : NULL;
-        cogen__san_leave_final(&g->san, x->san.bottom, x->san.size, x->san.fiber);
-        switch_to(&g->ctx, &x->ctx);
+        if (x->out)
+            *x->out = status == COGEN_RETURNED ? value : NULL;
+        set_current(x->prev);
+        cogen__san_leave_final(&g->san, x->san.bottom, x->san.size);
+        (void)hop(&g->ctx, &x->ctx, status, g, COGEN_CLOSED, x->san.fiber);
     }
     abort(); /* unreachable: nobody switches back to a finished body */
 }
@@ -599,6 +703,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
         return NULL;
     g = owner_of(&st); /* the control block sits at the top of its own stack */
     g->x = NULL;
+    g->received = NULL;
     g->generation = next_generation();
     atomic_init(&g->state, COGEN_CREATED);
     g->flags = flags;
@@ -855,6 +960,15 @@ cogen *cogen_current(void)
 
 /* ------------------------------------------------------ inside a body */
 
+/* A generator that yields to a delegator closing its sub (close_held)
+ * leaves that delegator's chain before its new state is published, so
+ * that no other thread can take it while still linked. */
+static void leave_held_chain(cogen *self, xfer *x)
+{
+    cogen *sub = x->target;
+    cut(sub, sub->parent, self);
+}
+
 int cogen_yield(cogen *self, void *value, void **received)
 {
     xfer *x;
@@ -863,17 +977,23 @@ int cogen_yield(cogen *self, void *value, void **received)
         return COGEN_ERROR;
     }
     x = self->x;
-    x->status = COGEN_YIELDED;
-    x->value = value;
-    leave_as(x, self, COGEN_SUSPENDED);
+    if (x->out)
+        *x->out = value;
+    if (COGEN_UNLIKELY(x->held))
+        leave_held_chain(self, x);
+    self->received = received; /* the next resumer writes the value sent there */
+    set_current_fast(x->prev);
     fp_leave(self, x);
-    cogen__san_leave_gen(&self->san, x->san.bottom, x->san.size, x->san.fiber);
-    switch_to(&self->ctx, &x->ctx);
-    arrive(self);
-    x = self->x; /* a new resume, maybe from another thread */
-    if (received)
-        *received = x->kind == COGEN_SENT ? x->value : NULL;
-    return x->kind;
+    cogen__san_leave_gen(&self->san, x->san.bottom, x->san.size);
+#ifdef COGEN_SAN_SWITCH
+    {
+        int kind = hop(&self->ctx, &x->ctx, COGEN_YIELDED, self, COGEN_SUSPENDED, x->san.fiber);
+        arrive(self);
+        return kind;
+    }
+#else
+    return hop(&self->ctx, &x->ctx, COGEN_YIELDED, self, COGEN_SUSPENDED, NULL);
+#endif
 }
 
 static COGEN_NORETURN void misuse(const char *call, const cogen *self)
@@ -977,12 +1097,6 @@ int cogen_defer(cogen *self, void (*fn)(void *), void *arg)
     return 0;
 }
 
-COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
-{
-    __asm__ volatile("" ::: "memory");
-    return tls_current;
-}
-
 /*
  * PEP 380: a delegator being closed closes its sub first. Runs on self's
  * stack, inside a close that holds the chain: sub is either DELEGATING
@@ -993,34 +1107,18 @@ COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
  */
 __attribute__((noinline)) static int close_held(cogen *self, cogen *sub)
 {
-    xfer x;
-    cogen *prev;
+    int status;
     if (sub->delegate && !claim(sub, DELEGATING))
         abort(); /* the chain is ours: nobody else takes a delegator */
     set_exit(sub);
-    x.target = sub;
-    x.kind = COGEN_EXIT;
-    x.value = NULL;
-    x.leaving = NULL;
-    sub->x = &x;
-    prev = get_current();
-    set_current(sub);
-    fp_enter(sub, &x);
-    cogen__san_leave_resumer(&x.san, &sub->san, sub->stack.lo, stack_bytes(sub));
-    switch_to(&x.ctx, &sub->ctx);
-    cogen__san_arrive_resumer(&x.san);
-    if (x.status == COGEN_YIELDED) { /* from sub, or from a new sub of its */
-        cut(sub, self, x.leaving);
-        publish(&x);
-        set_current(prev);
+    status = enter(sub, sub, COGEN_EXIT, NULL, NULL, true, true);
+    if (status == COGEN_YIELDED) { /* from sub, or from a new sub of its: cut off */
         cogen__errbuf_set(&self->e, COGEN_EIGNORED, sub->name, "%s",
                           cogen_strerror(COGEN_EIGNORED));
         touch_error(self);
         return COGEN_ERROR;
     }
-    publish(&x);
-    set_current(prev);
-    if (x.status == COGEN_ERROR && sub->e.err.code != COGEN_EEXIT) {
+    if (status == COGEN_ERROR && sub->e.err.code != COGEN_EEXIT) {
         copy_error(self, &sub->e.err);
         return COGEN_ERROR;
     }
@@ -1094,12 +1192,14 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     x->kind = COGEN_SENT;
     x->value = NULL;
     leaf->x = x;
-    leave_as(x, self, DELEGATING);
+    if (leaf->received)
+        *leaf->received = NULL;
+    self->received = NULL;
     set_current(leaf);
     fp_leave(self, x);
     fp_enter(leaf, x);
-    cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf), leaf->san.fiber);
-    switch_to(&self->ctx, &leaf->ctx);
+    cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf));
+    (void)hop(&self->ctx, &leaf->ctx, COGEN_SENT, self, DELEGATING, leaf->san.fiber);
     arrive(self);
     return delegation_result(self, result);
 }

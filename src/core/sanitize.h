@@ -42,11 +42,16 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-/* The resumer's side. */
+/* Builds whose switches must be seen by a sanitizer: every switch returns
+ * to code that tells it where it landed, so none can end in a tail call. */
+#if defined(COGEN_ASAN) || defined(COGEN_TSAN)
+#define COGEN_SAN_SWITCH 1
+#endif
+
+/* The resumer's side (its ASan fake stack stays in the resumer's frame). */
 typedef struct cogen__san_side {
     const void *bottom; /* its stack, learnt on arrival in a generator */
     size_t size;
-    void *fake;  /* its ASan fake stack while away */
     void *fiber; /* its TSan fiber */
 } cogen__san_side;
 
@@ -103,6 +108,9 @@ static inline void cogen__san_note_depth(cogen__san_gen *g)
 #endif
 }
 
+/* Called by the one function that switches stacks, immediately before
+ * the switch: TSan keeps a shadow call stack per fiber, which drifts if
+ * an instrumented function is entered on one fiber and left on another. */
 static inline void cogen__san_switch_fiber(void *fiber)
 {
 #ifdef COGEN_TSAN
@@ -113,7 +121,7 @@ static inline void cogen__san_switch_fiber(void *fiber)
 }
 
 /* A resumer is about to switch into generator stack [lo, lo+size). */
-static inline void cogen__san_leave_resumer(cogen__san_side *r, cogen__san_gen *to, const char *lo,
+static inline void cogen__san_leave_resumer(cogen__san_side *r, void **fake, const char *lo,
                                             size_t size)
 {
     r->bottom = NULL;
@@ -122,27 +130,26 @@ static inline void cogen__san_leave_resumer(cogen__san_side *r, cogen__san_gen *
     r->fiber = __tsan_get_current_fiber();
 #endif
 #ifdef COGEN_ASAN
-    __sanitizer_start_switch_fiber(&r->fake, lo, size);
+    __sanitizer_start_switch_fiber(fake, lo, size);
 #else
+    (void)fake;
     (void)lo;
     (void)size;
 #endif
-    cogen__san_switch_fiber(to->fiber);
 }
 
-static inline void cogen__san_arrive_resumer(cogen__san_side *r)
+static inline void cogen__san_arrive_resumer(void *fake)
 {
 #ifdef COGEN_ASAN
-    __sanitizer_finish_switch_fiber(r->fake, NULL, NULL);
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #else
-    (void)r;
+    (void)fake;
 #endif
 }
 
 /* A generator is about to switch to the stack [bottom, bottom+size), which
- * runs TSan fiber `fiber`; it will be resumed later. */
-static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, size_t size,
-                                        void *fiber)
+ * it will be resumed later. */
+static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, size_t size)
 {
     cogen__san_note_depth(g);
 #ifdef COGEN_ASAN
@@ -152,12 +159,10 @@ static inline void cogen__san_leave_gen(cogen__san_gen *g, const void *bottom, s
     (void)bottom;
     (void)size;
 #endif
-    cogen__san_switch_fiber(fiber);
 }
 
 /* Same, but the generator has ended and will never be resumed. */
-static inline void cogen__san_leave_final(cogen__san_gen *g, const void *bottom, size_t size,
-                                          void *fiber)
+static inline void cogen__san_leave_final(cogen__san_gen *g, const void *bottom, size_t size)
 {
     cogen__san_note_depth(g);
 #ifdef COGEN_ASAN
@@ -166,7 +171,6 @@ static inline void cogen__san_leave_final(cogen__san_gen *g, const void *bottom,
     (void)bottom;
     (void)size;
 #endif
-    cogen__san_switch_fiber(fiber);
 }
 
 /* Arrived on a generator's stack, resumed on behalf of resumer side r. */

@@ -169,9 +169,13 @@ class Graft(gdb.unwinder.Unwinder):
         if self.regs is None or pending.level() != 0:
             return None
         lay = self.layout
-        sp = pending.read_register(lay.sp_reg)
         pc = pending.read_register(lay.pc_reg)
-        info = pending.create_unwind_info(FrameId(sp, pc))
+        # The id's stack address is the generator's saved one, below its
+        # frames: gdb stops at a caller whose frame looks inner to its
+        # callee's, and the thread's own stack may lie above the
+        # generator's (the switch's callers are the user's frames now).
+        sp = dict(self.regs)[lay.sp_reg] - lay.frame_size
+        info = pending.create_unwind_info(FrameId(gdb.Value(sp).cast(pc.type), pc))
         for name, value in self.regs:
             reg = pending.read_register(name)
             info.add_saved_register(name, gdb.Value(value).cast(reg.type))
