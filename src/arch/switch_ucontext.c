@@ -38,8 +38,13 @@ static _Thread_local handoff handoffs;
  * inline nor see through. */
 __attribute__((noinline)) static handoff *my_handoff(void)
 {
-    __asm__ volatile("" ::: "memory");
-    return &handoffs;
+    handoff *h = &handoffs;
+    /* Hides the address from interprocedural constant propagation too:
+     * clang 14 takes a thread-local's address for a constant and, seeing
+     * this function always return it, reused the copy computed before
+     * swapcontext, on what could be another thread by then. */
+    __asm__ volatile("" : "+r"(h)::"memory");
+    return h;
 }
 
 static int arrive(void)

@@ -130,8 +130,13 @@ static _Thread_local call_error call_errors;
  * in the same function (see set_current). Error paths only. */
 COGEN_NOINLINE_OPAQUE static call_error *my_call_error(void)
 {
-    __asm__ volatile("" ::: "memory");
-    return &call_errors;
+    call_error *ce = &call_errors;
+    /* Hides the address from interprocedural constant propagation: clang
+     * 14 treats a thread-local's address as a constant and, seeing this
+     * function always return it, reuses the caller's copy computed before
+     * a switch, on what may now be another thread. */
+    __asm__ volatile("" : "+r"(ce)::"memory");
+    return ce;
 }
 
 /* Generation numbers: a per-thread count, tagged with the thread's number
@@ -301,8 +306,9 @@ typedef struct pending {
 static _Thread_local pending san_pending;
 COGEN_NOINLINE_OPAQUE static pending *my_pending(void)
 {
-    __asm__ volatile("" ::: "memory");
-    return &san_pending;
+    pending *p = &san_pending;
+    __asm__ volatile("" : "+r"(p)::"memory"); /* as in my_call_error */
+    return p;
 }
 #endif
 
