@@ -29,7 +29,11 @@ typedef struct cogen__stack {
 
 #define COGEN__NO_CLASS 0xffffffffu
 
-/* Gets a stack with at least `usable` bytes; 0 or -1 with errno. */
+/* Gets a stack with at least `usable` bytes; -1 with errno on failure.
+ * Returns 1 for a stack from this thread's cache: its memory is as its
+ * last user left it except the top word (the cache's link), so a control
+ * block kept there that does not overlap that word can be reused as is.
+ * Returns 0 for any other stack (its memory reads as zeros). */
 COGEN_HIDDEN int cogen__stack_get(size_t usable, cogen__stack *out);
 /* Returns a stack to the pool (or the system). */
 COGEN_HIDDEN void cogen__stack_put(const cogen__stack *s);

@@ -71,10 +71,11 @@ typedef struct deferred {
 enum { INLINE_DEFERS = 4 };
 
 struct cogen {
-    /* Hot: read on every send/yield. */
-    cogen_ctx ctx;   /* saved context while not running */
-    xfer *x;         /* record of the resume in progress */
-    void **received; /* where its paused cogen_yield wants the value sent */
+    /* Hot: read on every send/yield. Aligned so that the block ends exactly
+     * at the top of its stack (see owner_of), its last word unused. */
+    _Alignas(64) cogen_ctx ctx; /* saved context while not running */
+    xfer *x;                    /* record of the resume in progress */
+    void **received;            /* where its paused cogen_yield wants the value sent */
     /* Unique per generator ever made (see call_error), so that a thread's
      * record of an error about a freed generator never applies to a new one
      * at the same address. */
@@ -107,7 +108,18 @@ struct cogen {
     fenv_t fenv;     /* own environment, with COGEN_FPENV */
     cogen__errbuf e; /* errors of the body: written by whoever runs it */
     char name[COGEN__NAME_CAP];
+    /* The stack cache's link while the slot is free (cogen__stack_get):
+     * nothing above is overwritten, so a new generator on a slot from this
+     * thread's cache keeps what cogen_free left in place (cogen_new). */
+    void *pool_link;
 };
+
+/* The block ends at the top of its stack and nothing but padding or
+ * pool_link is in its last word. */
+_Static_assert(sizeof(struct cogen) % 64 == 0, "control block not a multiple of its alignment");
+_Static_assert(offsetof(struct cogen, pool_link) + sizeof(void *) <= sizeof(struct cogen) &&
+                   offsetof(struct cogen, name) + COGEN__NAME_CAP <= sizeof(struct cogen) - 8,
+               "the stack cache's link would overwrite the control block");
 
 /*
  * Errors found at a call site without running the generator (EBUSY,
@@ -408,8 +420,19 @@ enum { TAKE_TRIES = 64 };
 /* Claims g's chain: returns its innermost generator, now RUNNING, with
  * *from its state before (SUSPENDED or CREATED). NULL if the chain is
  * running (*from = COGEN_RUNNING) or g has ended (*from = COGEN_CLOSED). */
-__attribute__((noinline)) static cogen *take_slow(cogen *g, int *from)
+__attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *seen, int seen_state)
 {
+    /* A first resume: the fast path's compare-and-swap saw CREATED; try
+     * that before looking again (one locked operation less per generator). */
+    if (seen_state == COGEN_CREATED &&
+        atomic_compare_exchange_strong_explicit(&seen->state, &seen_state, COGEN_RUNNING,
+                                                memory_order_acquire, memory_order_relaxed)) {
+        if (COGEN_LIKELY(chain_leaf(g) == seen)) {
+            *from = COGEN_CREATED;
+            return seen;
+        }
+        set_state(seen, COGEN_CREATED); /* not g's innermost any more: put it back */
+    }
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
         int s = COGEN_SUSPENDED;
@@ -449,8 +472,9 @@ static inline __attribute__((always_inline)) cogen *take(cogen *g, int *from)
             return l;
         }
         set_state(l, s); /* not g's innermost any more: put it back */
+        s = COGEN_SUSPENDED;
     }
-    return take_slow(g, from);
+    return take_slow(g, from, l, s);
 }
 
 /* The state callers see: a chain's is its innermost generator's. */
@@ -690,7 +714,28 @@ static void copy_name(cogen *g, const char *name)
     cogen__copy_str(g->name, sizeof g->name, name ? name : "cogen");
 }
 
+/* Whether g already has that name (NULL: the default): the previous
+ * generator on a cached slot often had. */
+static bool same_name(const cogen *g, const char *name)
+{
+    if (!name)
+        return memcmp(g->name, "cogen", sizeof "cogen") == 0; /* inlined: no call */
+    return strncmp(g->name, name, sizeof g->name) == 0;
+}
+
 static cogen *prime(cogen *g);
+
+/* What every control block on a slot keeps from one generator to the next
+ * on a slot from this thread's cache (cogen_free leaves it so). */
+static void init_slot(cogen *g, const cogen__stack *st)
+{
+    g->defers = g->inline_defers;
+    g->cap = INLINE_DEFERS;
+    g->stack = *st;
+    g->e.err = (cogen_err){0, g->e.msg, g->e.where};
+    g->retired = false;
+    g->name[0] = '\0';
+}
 
 cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
 {
@@ -698,6 +743,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     unsigned flags = opts ? opts->flags : 0;
     cogen__stack st;
     cogen *g;
+    int got;
     if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV | COGEN_OVERFLOW_ERROR))) {
         errno = EINVAL;
         return NULL;
@@ -705,9 +751,12 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     if (size < COGEN_STACK_MIN)
         size = COGEN_STACK_MIN;
     cogen__overflow_guard_thread();
-    if (cogen__stack_get(size, &st) != 0)
+    got = cogen__stack_get(size, &st);
+    if (COGEN_UNLIKELY(got < 0))
         return NULL;
-    g = owner_of(&st); /* the control block sits at the top of its own stack */
+    g = owner_of(&st);            /* the control block sits at the top of its own stack */
+    if (COGEN_UNLIKELY(got == 0)) /* not from this thread's cache: nothing in place */
+        init_slot(g, &st);
     g->x = NULL;
     g->received = NULL;
     g->generation = next_generation();
@@ -717,17 +766,14 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     atomic_init(&g->top, g);
     atomic_init(&g->leaf, g);
     g->finishing = false;
-    g->retired = false;
     g->wake = WAKE_MSG;
     g->fn = fn;
     g->arg = arg;
-    g->defers = g->inline_defers;
     g->ndefers = 0;
-    g->cap = INLINE_DEFERS;
-    g->stack = st;
-    copy_name(g, opts ? opts->name : NULL);
+    if (COGEN_UNLIKELY(!same_name(g, opts ? opts->name : NULL)))
+        copy_name(g, opts ? opts->name : NULL);
+    g->e.err.code = 0;
     g->e.msg[0] = g->e.where[0] = '\0';
-    g->e.err = (cogen_err){0, g->e.msg, g->e.where};
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, (const char *)g);
@@ -808,8 +854,11 @@ void cogen_free(cogen *g)
         break;
     default: break;
     }
-    if (g->defers != g->inline_defers)
+    if (COGEN_UNLIKELY(g->defers != g->inline_defers)) {
         free(g->defers);
+        g->defers = g->inline_defers; /* as cogen_new expects a cached slot */
+        g->cap = INLINE_DEFERS;
+    }
     cogen__san_free(&g->san, g->stack.lo, (const char *)g);
     g->fn = NULL;  /* marks the slot free, for debuggers (debug.c) */
     st = g->stack; /* g lives on that stack */

@@ -74,8 +74,8 @@ static atomic_int guard_checked; /* MADV_GUARD_INSTALL seen to work */
 typedef struct thread_cache {
     free_slot *head[NCLASSES];
     unsigned count[NCLASSES];
-    bool registered;
     bool flushed; /* the thread is exiting: frees go to the global pool */
+    bool open;    /* its flush is registered and it has not run */
 } thread_cache;
 
 /* initial-exec: in libcogen.so a plain %fs-relative access instead of a
@@ -120,9 +120,11 @@ static void describe(unsigned cls, char *slot, cogen__stack *out)
     out->cls = cls;
 }
 
-static free_slot *slot_link(unsigned cls, char *slot)
+/* A cached slot's link is the top word of its stack, which its control
+ * block leaves alone (see cogen__stack_get). */
+static free_slot *stack_link(const cogen__stack *s)
 {
-    return (free_slot *)(slot + guard_size() + slot_usable(cls) - sizeof(free_slot));
+    return (free_slot *)s->hi - 1;
 }
 
 static char *link_slot(unsigned cls, free_slot *link)
@@ -318,6 +320,7 @@ static void flush_thread_cache(void *unused)
 {
     (void)unused;
     tcache.flushed = true;
+    tcache.open = false;
     pthread_mutex_lock(&pool_lock);
     for (unsigned cls = 0; cls < NCLASSES; cls++) {
         free_slot *l;
@@ -335,42 +338,27 @@ static void make_key(void)
     (void)pthread_key_create(&tcache_key, flush_thread_cache);
 }
 
+/* The smallest class of at least `usable` bytes (a power of two), without
+ * a loop: this runs on every create. */
 static unsigned class_of(size_t usable, bool *ok)
 {
-    unsigned cls = 0;
+    unsigned shift;
     *ok = true;
-    while (slot_usable(cls) < usable) {
-        if (++cls == NCLASSES) {
-            *ok = false;
-            return 0;
-        }
-    }
-    return cls;
-}
-
-int cogen__stack_get(size_t usable, cogen__stack *out)
-{
-    bool ok;
-    unsigned cls;
-    free_slot *l;
-    char *slot;
-    /* With pages above 16 KiB (64 KiB AArch64 kernels) the smallest classes
-     * would not be page multiples: slots would not be page-aligned (guard
-     * install fails with EINVAL) and trim() would underflow. Page sizes
-     * are powers of two, so a class of at least one page is a multiple. */
-    if (usable < page_size())
-        usable = page_size();
-    cls = class_of(usable, &ok);
-    if (!ok) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (COGEN_LIKELY((l = tcache.head[cls]) != NULL)) {
-        tcache.head[cls] = l->next;
-        tcache.count[cls]--;
-        describe(cls, link_slot(cls, l), out);
+    if (usable <= slot_usable(0))
+        return 0;
+    shift = (unsigned)(sizeof(unsigned long long) * 8) - (unsigned)__builtin_clzll(usable - 1);
+    if (shift > CLASS_MAX_SHIFT) {
+        *ok = false;
         return 0;
     }
+    return shift - CLASS_MIN_SHIFT;
+}
+
+/* Not from this thread's cache: the global list, or a fresh slot. Kept
+ * out of cogen__stack_get so that its cached path saves no registers. */
+__attribute__((noinline)) static int get_uncached(unsigned cls, cogen__stack *out)
+{
+    char *slot;
     pthread_mutex_lock(&pool_lock);
     if (classes[cls].nfree)
         slot = classes[cls].free[--classes[cls].nfree];
@@ -385,25 +373,59 @@ int cogen__stack_get(size_t usable, cogen__stack *out)
     return 0;
 }
 
-void cogen__stack_put(const cogen__stack *s)
+int cogen__stack_get(size_t usable, cogen__stack *out)
+{
+    bool ok;
+    unsigned cls;
+    free_slot *l;
+    /* With pages above 16 KiB (64 KiB AArch64 kernels) the smallest classes
+     * would not be page multiples: slots would not be page-aligned (guard
+     * install fails with EINVAL) and trim() would underflow. Page sizes
+     * are powers of two, so a class of at least one page is a multiple. */
+    if (COGEN_UNLIKELY(usable < page_size()))
+        usable = page_size();
+    cls = class_of(usable, &ok);
+    if (!ok) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (COGEN_UNLIKELY((l = tcache.head[cls]) == NULL))
+        return get_uncached(cls, out);
+    tcache.head[cls] = l->next;
+    tcache.count[cls]--;
+    out->hi = (char *)(l + 1);
+    out->lo = out->hi - slot_usable(cls);
+    out->cls = cls;
+    return 1;
+}
+
+/* The cache is full, the thread is exiting, or this is its first free. */
+__attribute__((noinline)) static void put_uncached(const cogen__stack *s)
 {
     unsigned cls = s->cls;
-    char *slot = s->lo - guard_size();
-    free_slot *l = slot_link(cls, slot);
-    if (COGEN_LIKELY(tcache.count[cls] < COGEN__WARM_STACKS && !tcache.flushed)) {
-        if (COGEN_UNLIKELY(!tcache.registered)) {
-            (void)pthread_once(&tcache_once, make_key);
-            (void)pthread_setspecific(tcache_key, &tcache);
-            tcache.registered = true;
-        }
-        l->next = tcache.head[cls];
-        tcache.head[cls] = l;
-        tcache.count[cls]++;
+    if (tcache.count[cls] < COGEN__WARM_STACKS && !tcache.flushed) {
+        (void)pthread_once(&tcache_once, make_key);
+        (void)pthread_setspecific(tcache_key, &tcache);
+        tcache.open = true;
+        cogen__stack_put(s);
         return;
     }
     pthread_mutex_lock(&pool_lock);
-    push_global(cls, slot);
+    push_global(cls, s->lo - guard_size());
     pthread_mutex_unlock(&pool_lock);
+}
+
+void cogen__stack_put(const cogen__stack *s)
+{
+    unsigned cls = s->cls;
+    free_slot *l = stack_link(s);
+    if (COGEN_UNLIKELY(tcache.count[cls] >= COGEN__WARM_STACKS || !tcache.open)) {
+        put_uncached(s);
+        return;
+    }
+    l->next = tcache.head[cls];
+    tcache.head[cls] = l;
+    tcache.count[cls]++;
 }
 
 void cogen__stack_retire(const cogen__stack *s)

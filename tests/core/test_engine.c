@@ -100,6 +100,70 @@ static void count_cleanup(void *arg)
     (*(int *)arg)++;
 }
 
+static void noop_cleanup(void *arg)
+{
+    (void)arg;
+}
+
+static void *many_cleanups_then_return(cogen *self, void *arg)
+{
+    int n = 0;
+    (void)arg;
+    for (int i = 0; i < 20; i++)
+        n += cogen_defer(self, noop_cleanup, NULL) == 0;
+    cogen_return(self, V(n));
+}
+
+static void *raise_after_cleanups(cogen *self, void *arg)
+{
+    for (int i = 0; i < 9; i++) /* more than fit inline: the list grows */
+        CHECK_EQ_INT(cogen_defer(self, count_cleanup, arg), 0);
+    cogen_raise(self, COGEN_EIO, "dirty %d", 1);
+}
+
+static void *yield_stack_size(cogen *self, void *arg)
+{
+    (void)arg;
+    cogen_yield(self, V(cogen_stack_size(self)), NULL);
+    return NULL;
+}
+
+/* A new generator on a slot of this thread's cache reuses the control
+ * block its predecessor left there: nothing of the predecessor (name,
+ * error, grown cleanup list, flags) may show through. */
+TEST(a_reused_slot_starts_clean)
+{
+    for (int round = 0; round < 3; round++) {
+        int ran = 0;
+        cogen_opts named = {0, "a rather long name for the previous generator", COGEN_FPENV};
+        cogen *g = cogen_new(raise_after_cleanups, &ran, &named);
+        void *out;
+        size_t size;
+        CHECK(g != NULL);
+        CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+        CHECK_EQ_INT(ran, 9);
+        CHECK_EQ_INT(cogen_last_error(g)->code, COGEN_EIO);
+        cogen_free(g);
+        g = cogen_new(yield_stack_size, NULL, NULL); /* the slot just freed */
+        CHECK(g != NULL);
+        CHECK_STR(cogen_name(g), "cogen");
+        CHECK_EQ_INT(cogen_last_error(g)->code, 0);
+        CHECK_STR(cogen_last_error(g)->msg, "");
+        CHECK_EQ_INT(cogen_getstate(g), COGEN_CREATED);
+        CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+        size = (size_t)(uintptr_t)out;
+        CHECK(size >= COGEN_STACK_DEFAULT - 1024);
+        CHECK_EQ_INT(cogen_close(g), 0);
+        cogen_free(g);
+        g = cogen_new(many_cleanups_then_return, NULL, &named); /* a name given again */
+        CHECK(g != NULL);
+        CHECK_STR(cogen_name(g), named.name);
+        CHECK_EQ_INT(cogen_next(g, &out), COGEN_RETURNED);
+        CHECK_EQ_INT(I(out), 20);
+        cogen_free(g);
+    }
+}
+
 static void *many_cleanups(cogen *self, void *arg)
 {
     int n = 0;
