@@ -423,8 +423,13 @@ enum { TAKE_TRIES = 64 };
 __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *seen, int seen_state)
 {
     /* A first resume: the fast path's compare-and-swap saw CREATED; try
-     * that before looking again (one locked operation less per generator). */
-    if (seen_state == COGEN_CREATED &&
+     * that before looking again (one locked operation less per generator).
+     * Only g itself may be claimed from CREATED: a chain's innermost is
+     * never CREATED (a sub is claimed before it is linked), so a CREATED
+     * generator found through the chain is a stale read of a freed member
+     * whose slot a new generator now uses, and claiming it would steal
+     * that generator from its own first resume. */
+    if (seen_state == COGEN_CREATED && seen == g &&
         atomic_compare_exchange_strong_explicit(&seen->state, &seen_state, COGEN_RUNNING,
                                                 memory_order_acquire, memory_order_relaxed)) {
         if (COGEN_LIKELY(chain_leaf(g) == seen)) {
@@ -444,7 +449,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
                 *from = COGEN_CLOSED;
                 return NULL;
             }
-            if (s != COGEN_CREATED)
+            if (s != COGEN_CREATED || l != g)
                 continue; /* a stale innermost: look again */
             if (!atomic_compare_exchange_strong_explicit(
                     &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))
