@@ -17,6 +17,8 @@
  * connection in a cleanup) and exits 0. With --threads N, N schedulers on
  * N threads each accept on the same port (SO_REUSEPORT).
  */
+#include "serve.h"
+
 #include <cogen/http.h>
 #include <cogen/task.h>
 
@@ -32,7 +34,6 @@
 #include <unistd.h>
 
 enum {
-    MAX_THREADS = 64,
     IN_SIZE = 8192,
     OUT_SIZE = 8192,
     IDLE_MS = 30000,      /* a connection silent this long is closed */
@@ -43,15 +44,6 @@ enum {
 
 static const char HELLO[] = "Hello, world!\n";
 static const char CONTINUE[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-typedef struct worker {
-    cogen_sched *sched;
-    int lfd;
-    pthread_t thread;
-} worker;
-
-static worker workers[MAX_THREADS];
-static int nworkers;
 
 /* What a request's body still needs before the next request's head. */
 enum body_state { IN_HEAD, IN_LENGTH, IN_CHUNKED };
@@ -297,90 +289,7 @@ static void *connection(cogen *self, void *arg)
     return NULL;
 }
 
-static void *acceptor(cogen *self, void *arg)
-{
-    worker *w = arg;
-    const cogen_opts opts = {COGEN_STACK_MIN, "connection", COGEN_DETACHED};
-    for (;;) {
-        int fd;
-        int rc = cogen_accept(self, w->lfd, &fd, COGEN_NEVER);
-        if (rc == COGEN_EXIT)
-            return NULL;
-        if (rc != 0) { /* out of fds, say: back off a little */
-            cogen_sleep(self, cogen_deadline_ms(10));
-            continue;
-        }
-        if (cogen_spawn(w->sched, connection, (void *)(intptr_t)fd, &opts) < 0)
-            cogen_fd_close(w->sched, fd);
-    }
-}
-
-/* ----------------------------------------------------------------- main */
-
-static void *run_worker(void *arg)
-{
-    worker *w = arg;
-    cogen_sched_run(w->sched);
-    return NULL;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    for (int i = 0; i < nworkers; i++)
-        cogen_sched_stop(workers[i].sched); /* async-signal-safe */
-}
-
-static int usage(void)
-{
-    (void)fprintf(stderr, "usage: httpserver PORT [--threads N]\n");
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--threads") == 0))
-        return usage();
-    char *end;
-    long port = strtol(argv[1], &end, 10);
-    long threads = argc == 4 ? strtol(argv[3], NULL, 10) : 1;
-    if (*end || port < 0 || port > 65535 || threads < 1 || threads > MAX_THREADS)
-        return usage();
-
-    uint16_t bound = (uint16_t)port;
-    unsigned flags = threads > 1 ? COGEN_REUSEPORT : 0;
-    for (int i = 0; i < threads; i++) {
-        worker *w = &workers[i];
-        if (cogen_listen_tcp("127.0.0.1", bound, 1024, flags, &w->lfd, &bound) != 0) {
-            perror("httpserver: listen");
-            return 1;
-        }
-        w->sched = cogen_sched_new(NULL);
-        if (!w->sched || cogen_spawn(w->sched, acceptor, w, NULL) < 0) {
-            perror("httpserver: scheduler");
-            return 1;
-        }
-        nworkers++;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
-        perror("httpserver: sigaction");
-        return 1;
-    }
-    printf("listening on 127.0.0.1:%u\n", (unsigned)bound);
-    (void)fflush(stdout);
-
-    for (int i = 1; i < nworkers; i++)
-        pthread_create(&workers[i].thread, NULL, run_worker, &workers[i]);
-    run_worker(&workers[0]);
-    for (int i = 1; i < nworkers; i++)
-        pthread_join(workers[i].thread, NULL);
-    for (int i = 0; i < nworkers; i++) {
-        cogen_sched_free(workers[i].sched); /* kills the tasks: connections close */
-        close(workers[i].lfd);
-    }
-    return 0;
+    return serve_main("httpserver", argc, argv, connection);
 }
