@@ -340,21 +340,31 @@ static void *http_head(cogen_parser *ps, cogen_input *in, void *arg)
     return &hp->req;
 }
 
-cogen_http_parser *cogen_http_parser_new(const cogen_http_limits *limits)
+/* The limits asked for, zero fields meaning the defaults; -1 with errno
+ * EINVAL if they are too small to hold a request line. */
+static int resolve_limits(const cogen_http_limits *limits, cogen_http_limits *lim)
 {
-    cogen_http_limits lim = {DEFAULT_MAX_LINE, DEFAULT_MAX_HEAD, DEFAULT_MAX_HEADERS};
+    *lim = (cogen_http_limits){DEFAULT_MAX_LINE, DEFAULT_MAX_HEAD, DEFAULT_MAX_HEADERS};
     if (limits) {
         if (limits->max_line)
-            lim.max_line = limits->max_line;
+            lim->max_line = limits->max_line;
         if (limits->max_head)
-            lim.max_head = limits->max_head;
+            lim->max_head = limits->max_head;
         if (limits->max_headers)
-            lim.max_headers = limits->max_headers;
+            lim->max_headers = limits->max_headers;
     }
-    if (lim.max_line < SMALLEST_LINE || lim.max_head < SMALLEST_LINE) {
+    if (lim->max_line < SMALLEST_LINE || lim->max_head < SMALLEST_LINE) {
         errno = EINVAL;
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+cogen_http_parser *cogen_http_parser_new(const cogen_http_limits *limits)
+{
+    cogen_http_limits lim;
+    if (resolve_limits(limits, &lim) != 0)
+        return NULL;
     cogen_http_parser *hp = cogen__calloc(1, sizeof *hp);
     if (!hp)
         return NULL;
@@ -599,17 +609,9 @@ static void *chunked_body(cogen_parser *ps, cogen_input *in, void *arg)
 
 cogen_http_chunked *cogen_http_chunked_new(const cogen_http_limits *limits)
 {
-    cogen_http_limits lim = {DEFAULT_MAX_LINE, DEFAULT_MAX_HEAD, DEFAULT_MAX_HEADERS};
-    if (limits) {
-        if (limits->max_line)
-            lim.max_line = limits->max_line;
-        if (limits->max_head)
-            lim.max_head = limits->max_head;
-    }
-    if (lim.max_line < SMALLEST_LINE || lim.max_head < SMALLEST_LINE) {
-        errno = EINVAL;
+    cogen_http_limits lim;
+    if (resolve_limits(limits, &lim) != 0)
         return NULL;
-    }
     cogen_http_chunked *c = cogen__calloc(1, sizeof *c);
     if (!c)
         return NULL;
