@@ -37,12 +37,9 @@ typedef struct cogen_ctx {
  * stack [lo, hi). `hi` must be 16-byte aligned. entry must never return. */
 void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg);
 
-/* Saves the running context into `from` and resumes `to`. Returns when
- * someone switches back to `from`. */
-void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to);
-
-/* The same, made to end a call on both sides: `ret` becomes the return
- * value of the cogen__ctx_jump that `to` is parked in (a fresh context
+/* Saves the running context into `from` and resumes `to`; returns when
+ * someone switches back to `from`. It is made to end a call on both
+ * sides: `ret` becomes the return value of the cogen__ctx_jump that `to` is parked in (a fresh context
  * ignores it), and `state` is stored into *publish (unless NULL), with
  * release order, once from's context is saved and nothing runs on its
  * stack any more. So neither side has work left after its switch, and

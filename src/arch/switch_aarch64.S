@@ -36,44 +36,6 @@
 
     .text
 
-/* void cogen__ctx_switch(cogen_ctx *from (x0), cogen_ctx *to (x1)) */
-    .globl  cogen__ctx_switch
-    .hidden cogen__ctx_switch
-    .type   cogen__ctx_switch, %function
-    .p2align 4
-cogen__ctx_switch:
-    .cfi_startproc
-    BTI_C
-    sub     sp, sp, #160
-    stp     x19, x20, [sp, #0]
-    stp     x21, x22, [sp, #16]
-    stp     x23, x24, [sp, #32]
-    stp     x25, x26, [sp, #48]
-    stp     x27, x28, [sp, #64]
-    stp     x29, x30, [sp, #80]
-    stp     d8, d9, [sp, #96]
-    stp     d10, d11, [sp, #112]
-    stp     d12, d13, [sp, #128]
-    stp     d14, d15, [sp, #144]
-    mov     x9, sp
-    str     x9, [x0]
-    ldr     x9, [x1]
-    mov     sp, x9
-    ldp     x19, x20, [sp, #0]
-    ldp     x21, x22, [sp, #16]
-    ldp     x23, x24, [sp, #32]
-    ldp     x25, x26, [sp, #48]
-    ldp     x27, x28, [sp, #64]
-    ldp     x29, x30, [sp, #80]
-    ldp     d8, d9, [sp, #96]
-    ldp     d10, d11, [sp, #112]
-    ldp     d12, d13, [sp, #128]
-    ldp     d14, d15, [sp, #144]
-    add     sp, sp, #160
-    RESUME
-    .cfi_endproc
-    .size   cogen__ctx_switch, .-cogen__ctx_switch
-
 /*
  * int cogen__ctx_jump(cogen_ctx *from (x0), cogen_ctx *to (x1), int ret (w2),
  *                     _Atomic int *publish (x3), int state (w4))
@@ -81,7 +43,7 @@ cogen__ctx_switch:
  * The same switch, made to end a call on both sides (see the x86-64
  * file): `ret` is returned by the jump `to` is parked in, and `state` is
  * stored into *publish (unless NULL) with release order once from's
- * context is saved. Same frame as cogen__ctx_switch.
+ * context is saved. One frame for every switch (debug.c describes it).
  */
     .globl  cogen__ctx_jump
     .hidden cogen__ctx_jump

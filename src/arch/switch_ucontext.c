@@ -98,8 +98,3 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publis
     swapcontext(&here, to->uc);
     return arrive();
 }
-
-void cogen__ctx_switch(cogen_ctx *from, cogen_ctx *to)
-{
-    (void)cogen__ctx_jump(from, to, 0, NULL, 0);
-}

@@ -14,32 +14,6 @@
  */
     .text
 
-/* void cogen__ctx_switch(cogen_ctx *from (rdi), cogen_ctx *to (rsi)) */
-    .globl  cogen__ctx_switch
-    .hidden cogen__ctx_switch
-    .type   cogen__ctx_switch, @function
-    .p2align 4
-cogen__ctx_switch:
-    .cfi_startproc
-    pushq   %rbp
-    pushq   %rbx
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
-    movq    %rsp, (%rdi)
-    movq    (%rsi), %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    popq    %rcx
-    jmpq    *%rcx
-    .cfi_endproc
-    .size   cogen__ctx_switch, .-cogen__ctx_switch
-
 /*
  * int cogen__ctx_jump(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx),
  *                     _Atomic int *publish (rcx), int state (r8d))
@@ -50,7 +24,7 @@ cogen__ctx_switch:
  * the side left has nothing to do after its switch and can reach it by a
  * tail call. A plain store is a release on x86-64: the saved context and
  * everything before it are visible to whoever sees the new state. Same
- * frame as cogen__ctx_switch (debug.c describes it).
+ * frame for every switch (debug.c describes it).
  */
     .globl  cogen__ctx_jump
     .hidden cogen__ctx_jump

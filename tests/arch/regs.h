@@ -33,7 +33,8 @@
  * for its own caller. */
 void regs_call(const uint64_t *vals, uint64_t *after, void (*fn)(void *), void *arg);
 
-/* Loads the registers with vals, calls cogen__ctx_switch(from, to) directly
+/* Loads the registers with vals, calls cogen__ctx_jump(from, to, 0, NULL, 0)
+ * directly
  * (no C code in between that could save registers itself), and when
  * switched back stores the registers and stack pointers in `after` as
  * regs_call does. */

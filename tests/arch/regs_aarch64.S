@@ -108,7 +108,10 @@ regs_switch_thunk:
     BTI_C
     mov     x1, x0
     mov     x0, x12
-    b       cogen__ctx_switch
+    mov     w2, #0              /* ret */
+    mov     x3, #0              /* publish: NULL */
+    mov     w4, #0              /* state */
+    b       cogen__ctx_jump
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 

@@ -40,7 +40,7 @@ static void pingpong_entry(void *arg)
         regs_switch(f.vals, f.after, &a_ctx, &main_ctx);
         regs_check(&f, "context a");
     }
-    cogen__ctx_switch(&a_ctx, &main_ctx);
+    (void)cogen__ctx_jump(&a_ctx, &main_ctx, 0, NULL, 0);
     abort(); /* nobody resumes a after that */
 }
 
@@ -67,7 +67,7 @@ static void ring_a(void *arg)
         regs_switch(f.vals, f.after, &a_ctx, &b_ctx);
         regs_check(&f, "context a");
     }
-    cogen__ctx_switch(&a_ctx, &b_ctx);
+    (void)cogen__ctx_jump(&a_ctx, &b_ctx, 0, NULL, 0);
     abort();
 }
 
@@ -80,7 +80,7 @@ static void ring_b(void *arg)
         regs_switch(f.vals, f.after, &b_ctx, &main_ctx);
         regs_check(&f, "context b");
     }
-    cogen__ctx_switch(&b_ctx, &main_ctx);
+    (void)cogen__ctx_jump(&b_ctx, &main_ctx, 0, NULL, 0);
     abort();
 }
 
@@ -105,7 +105,7 @@ static void fresh_entry(void *arg)
 {
     (void)arg;
     fresh_entry_sp = regs_entry_sp();
-    cogen__ctx_switch(&a_ctx, &main_ctx);
+    (void)cogen__ctx_jump(&a_ctx, &main_ctx, 0, NULL, 0);
     abort();
 }
 
@@ -115,7 +115,7 @@ TEST(raw_fresh_context_stack_alignment)
     for (size_t top = STACK_BYTES; top > STACK_BYTES - 256; top -= 16) {
         fresh_entry_sp = 0;
         cogen__ctx_init(&a_ctx, a_stack, a_stack + top, fresh_entry, NULL);
-        cogen__ctx_switch(&main_ctx, &a_ctx);
+        (void)cogen__ctx_jump(&main_ctx, &a_ctx, 0, NULL, 0);
         CHECK(fresh_entry_sp > (uintptr_t)a_stack);
         CHECK(fresh_entry_sp < (uintptr_t)(a_stack + top));
         CHECK_EQ_INT(fresh_entry_sp % 16u, REGS_ENTRY_SP_MOD);

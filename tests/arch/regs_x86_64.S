@@ -60,7 +60,8 @@ regs_call:
     .size   regs_call, .-regs_call
 
 /* void regs_switch(const uint64_t *vals, uint64_t *after, void *from, void *to):
- * the same, calling cogen__ctx_switch(from, to) instead of fn(arg). */
+ * the same, calling cogen__ctx_jump(from, to, 0, NULL, 0) instead of
+ * fn(arg). */
     .globl  regs_switch
     .type   regs_switch, @function
     .p2align 4
@@ -80,7 +81,10 @@ regs_switch_thunk:
     .cfi_startproc
     movq    %rdi, %rsi
     movq    %r8, %rdi
-    jmp     cogen__ctx_switch
+    xorl    %edx, %edx          /* ret */
+    xorl    %ecx, %ecx          /* publish: NULL */
+    xorl    %r8d, %r8d          /* state */
+    jmp     cogen__ctx_jump
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 
