@@ -39,12 +39,11 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
 
 /* Saves the running context into `from` and resumes `to`; returns when
  * someone switches back to `from`. It is made to end a call on both
- * sides: `ret` becomes the return value of the cogen__ctx_jump that `to` is parked in (a fresh context
- * ignores it), and `state` is stored into *publish (unless NULL), with
- * release order, once from's context is saved and nothing runs on its
- * stack any more. So neither side has work left after its switch, and
- * both reach it by a tail call: no `ret` runs whose prediction the switch
- * has made wrong. */
+ * sides: `ret` becomes the return value of the cogen__ctx_jump that `to` is parked in (a fresh
+ * context ignores it), and `state` is stored into *publish (unless NULL), with release order, once
+ * from's context is saved and nothing runs on its stack any more. So neither side has work left
+ * after its switch, and both reach it by a tail call: no `ret` runs whose prediction the switch has
+ * made wrong. */
 int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publish, int state);
 
 #endif
