@@ -47,15 +47,17 @@ enum wake { WAKE_MSG, WAKE_SUB_DONE };
 
 /* What crosses one resume. It lives in the generator the resume claimed
  * (the innermost of its chain: see take), which only the resume's holder
- * touches; a delegator woken by its ending sub takes a copy of it, as the
- * sub may be freed before the resume is over. */
+ * touches. When the resume moves to another generator of the chain (a
+ * delegator starts its sub, or is woken by its ending sub) the record is
+ * copied: the resumer is parked, so the copy is as good, and the generator
+ * it came from may be freed before the resume is over. What was sent is
+ * not in it: the value goes straight to where the generator's paused
+ * cogen_yield wants it, the kind is what the switch returns. */
 typedef struct xfer {
     cogen_ctx ctx;       /* the resumer's saved context */
     void **out;          /* where the resumer wants the value yielded or returned */
     cogen *prev;         /* the resumer's current generator, given back on the way out */
     cogen *target;       /* the generator the call was addressed to */
-    void *value;         /* the value sent */
-    int kind;            /* COGEN_SENT, COGEN_THROWN or COGEN_EXIT */
     bool held;           /* a delegator closing its sub (close_held): a generator
                             that yields leaves the chain first */
     fenv_t fenv;         /* the resumer's floating-point environment, while an
@@ -74,7 +76,6 @@ struct cogen {
     /* Hot: read on every send/yield. Aligned so that the block ends exactly
      * at the top of its stack (see owner_of), its last word unused. */
     _Alignas(64) cogen_ctx ctx; /* saved context while not running */
-    xfer *x;                    /* record of the resume in progress */
     void **received;            /* where its paused cogen_yield wants the value sent */
     /* Unique per generator ever made (see call_error), so that a thread's
      * record of an error about a freed generator never applies to a new one
@@ -103,7 +104,7 @@ struct cogen {
     unsigned ndefers, cap;
     deferred inline_defers[INLINE_DEFERS];
     cogen__stack stack;
-    xfer xf; /* the record of a resume that claimed this generator */
+    xfer xf; /* the record of the resume in progress (see xfer) */
     cogen__san_gen san;
     fenv_t fenv;     /* own environment, with COGEN_FPENV */
     cogen__errbuf e; /* errors of the body: written by whoever runs it */
@@ -465,21 +466,34 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
     return NULL;
 }
 
-static inline __attribute__((always_inline)) cogen *take(cogen *g, int *from)
+/* The common case of take, inline and without a call: g's chain is
+ * suspended and *leaf, its innermost, has not changed meanwhile. Otherwise
+ * false, with nothing changed, *leaf the generator looked at and *seen
+ * the state it had, for take_slow. */
+static inline __attribute__((always_inline)) bool take_fast(cogen *g, cogen **leaf, int *seen)
 {
-    /* The common case, inline: g suspended and the innermost of its chain. */
     cogen *l = chain_leaf(g);
     int s = COGEN_SUSPENDED;
+    *leaf = l;
     if (COGEN_LIKELY(atomic_compare_exchange_strong_explicit(
             &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))) {
-        if (COGEN_LIKELY(chain_leaf(g) == l)) {
-            *from = s;
-            return l;
-        }
+        if (COGEN_LIKELY(chain_leaf(g) == l))
+            return true;
         set_state(l, s); /* not g's innermost any more: put it back */
-        s = COGEN_SUSPENDED;
     }
-    return take_slow(g, from, l, s);
+    *seen = s;
+    return false;
+}
+
+static inline __attribute__((always_inline)) cogen *take(cogen *g, int *from)
+{
+    cogen *l;
+    int seen;
+    if (COGEN_LIKELY(take_fast(g, &l, &seen))) {
+        *from = COGEN_SUSPENDED;
+        return l;
+    }
+    return take_slow(g, from, l, seen);
 }
 
 /* The state callers see: a chain's is its innermost generator's. */
@@ -527,7 +541,7 @@ static bool executing(const cogen *g)
 static void arrive(cogen *g)
 {
 #ifdef COGEN_SAN_SWITCH
-    cogen__san_arrive_gen(&g->san, &g->x->san);
+    cogen__san_arrive_gen(&g->san, &g->xf.san);
     landed();
 #else
     (void)g;
@@ -545,14 +559,10 @@ static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, in
 {
     xfer *x = &leaf->xf;
     x->target = g;
-    x->kind = kind;
-    x->value = value;
     x->out = out;
     x->held = held;
-    leaf->x = x;
     if (leaf->received)
         *leaf->received = kind == COGEN_SENT ? value : NULL;
-    cogen__overflow_guard_thread(); /* this thread may never have made one */
     if (on_gen_stack) {
         x->prev = get_current();
         set_current(leaf);
@@ -576,8 +586,24 @@ static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, in
 #endif
 }
 
-static int resume(cogen *g, cogen *leaf, int kind, void *value, void **out)
+/* A resume from a thread's own code (not a body), with what it rarely
+ * needs: a thread that never made a generator has no means yet to report
+ * a stack overflow. */
+__attribute__((noinline)) static int resume_general(cogen *g, cogen *leaf, int kind, void *value,
+                                                    void **out)
 {
+    cogen__overflow_guard_thread();
+    return enter(g, leaf, kind, value, out, false, false);
+}
+
+/* The common case of the same, inline: the caller's fast path makes no
+ * call before the switch, so it needs no frame (which costs as much as a
+ * quarter of a round trip). */
+static inline __attribute__((always_inline)) int resume(cogen *g, cogen *leaf, int kind,
+                                                        void *value, void **out)
+{
+    if (COGEN_UNLIKELY(!cogen__altstack_ready || (leaf->flags & COGEN_FPENV)))
+        return resume_general(g, leaf, kind, value, out);
     return enter(g, leaf, kind, value, out, false, false);
 }
 
@@ -601,17 +627,15 @@ __attribute__((noinline)) static COGEN_NORETURN void finish(cogen *g, int status
     cogen *p;
     g->finishing = true;
     run_defers(g);
-    x = g->x;
+    x = &g->xf;
     p = g->parent;
     fp_leave(g, x);
     if (p && g != x->target && claim(p, DELEGATING)) {
         /* Reached through p, which waits in its yield_from: wake it with
          * the outcome. This resume holds the chain, so p is ours; the
          * record moves to p, as p may free g. */
-        if (x != &p->xf)
-            p->xf = *x;
-        p->x = &p->xf;
-        x = p->x;
+        p->xf = *x;
+        x = &p->xf;
         p->wake = WAKE_SUB_DONE;
         p->sub_status = status;
         p->sub_value = status == COGEN_RETURNED ? value : NULL;
@@ -762,7 +786,6 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g = owner_of(&st);            /* the control block sits at the top of its own stack */
     if (COGEN_UNLIKELY(got == 0)) /* not from this thread's cache: nothing in place */
         init_slot(g, &st);
-    g->x = NULL;
     g->received = NULL;
     g->generation = next_generation();
     atomic_init(&g->state, COGEN_CREATED);
@@ -875,16 +898,18 @@ void cogen_free(cogen *g)
 
 /* -------------------------------------------------------- the resumers */
 
-int cogen_send(cogen *g, void *value, void **out)
+/* cogen_send beyond its common case: `seen`, the state take_fast saw in
+ * `leaf`, tells a first resume. */
+__attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out, cogen *leaf,
+                                               int seen)
 {
-    cogen *leaf;
     int from;
-    if (COGEN_UNLIKELY(!g)) {
+    if (!g) {
         errno = EINVAL;
         return COGEN_ERROR;
     }
-    leaf = take(g, &from);
-    if (COGEN_LIKELY(leaf != NULL)) {
+    leaf = take_slow(g, &from, leaf, seen);
+    if (leaf) {
         if (COGEN_UNLIKELY(from == COGEN_CREATED && value)) {
             set_state(leaf, COGEN_CREATED);
             return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
@@ -897,6 +922,15 @@ int cogen_send(cogen *g, void *value, void **out)
         return COGEN_RETURNED;
     }
     return refuse_busy(g);
+}
+
+int cogen_send(cogen *g, void *value, void **out)
+{
+    cogen *leaf = NULL;
+    int seen = COGEN_CLOSED;
+    if (COGEN_LIKELY(g != NULL) && COGEN_LIKELY(take_fast(g, &leaf, &seen)))
+        return resume(g, leaf, COGEN_SENT, value, out);
+    return send_slow(g, value, out, leaf, seen);
 }
 
 int cogen_next(cogen *g, void **out)
@@ -1029,14 +1063,15 @@ static void leave_held_chain(cogen *self, xfer *x)
     cut(sub, sub->parent, self);
 }
 
-int cogen_yield(cogen *self, void *value, void **received)
+/* cogen_yield in full. */
+__attribute__((noinline)) static int yield_general(cogen *self, void *value, void **received)
 {
     xfer *x;
     if (COGEN_UNLIKELY(!executing(self) || self->finishing)) {
         errno = EINVAL;
         return COGEN_ERROR;
     }
-    x = self->x;
+    x = &self->xf;
     if (x->out)
         *x->out = value;
     if (COGEN_UNLIKELY(x->held))
@@ -1054,6 +1089,27 @@ int cogen_yield(cogen *self, void *value, void **received)
 #else
     return hop(&self->ctx, &x->ctx, COGEN_YIELDED, self, COGEN_SUSPENDED, NULL);
 #endif
+}
+
+int cogen_yield(cogen *self, void *value, void **received)
+{
+#if defined(__x86_64__) && !defined(COGEN_SAN_SWITCH)
+    /* The common case inline and without a call, so without a frame (see
+     * resume). Being this thread's current generator is being inside its
+     * body here (executing() also says so, at a higher cost); reading the
+     * thread-local is safe on a generator's stack on x86-64 (see
+     * set_current_fast). */
+    if (COGEN_LIKELY(self && tls_current == self) &&
+        COGEN_LIKELY(!self->finishing && !self->xf.held && !(self->flags & COGEN_FPENV))) {
+        xfer *x = &self->xf;
+        if (x->out)
+            *x->out = value;
+        self->received = received;
+        tls_current = x->prev;
+        return hop(&self->ctx, &x->ctx, COGEN_YIELDED, self, COGEN_SUSPENDED, NULL);
+    }
+#endif
+    return yield_general(self, value, received);
 }
 
 static COGEN_NORETURN void misuse(const char *call, const cogen *self)
@@ -1191,10 +1247,9 @@ __attribute__((noinline)) static int close_held(cogen *self, cogen *sub)
  * or a call addressed to the delegator itself arrived (EXIT always; SENT
  * and THROWN only when the sub ended or was freed behind its back, as the
  * fast path skips delegators otherwise). */
-static int delegation_result(cogen *self, void **result)
+static int delegation_result(cogen *self, int kind, void **result)
 {
     cogen *sub = self->delegate;
-    int kind = self->x->kind;
     if (self->wake == WAKE_SUB_DONE) {
         self->wake = WAKE_MSG; /* consumed: any other wake-up is a message */
         if (self->sub_status == COGEN_RETURNED) {
@@ -1218,8 +1273,7 @@ static int delegation_result(cogen *self, void **result)
 int cogen_yield_from(cogen *self, cogen *sub, void **result)
 {
     cogen *leaf, *top;
-    xfer *x;
-    int from;
+    int from, kind;
     if (result)
         *result = NULL;
     if (!executing(self) || self->finishing) {
@@ -1247,21 +1301,19 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     self->delegate = sub;
     sub->parent = self;
     atomic_store_explicit(&top->leaf, leaf, memory_order_relaxed);
-    /* Prime the sub (a send of NULL) on behalf of self's resumer. */
-    x = self->x;
-    x->kind = COGEN_SENT;
-    x->value = NULL;
-    leaf->x = x;
+    /* Prime the sub (a send of NULL) on behalf of self's resumer: the
+     * resume moves to the sub with its record. */
+    leaf->xf = self->xf;
     if (leaf->received)
         *leaf->received = NULL;
     self->received = NULL;
     set_current(leaf);
-    fp_leave(self, x);
-    fp_enter(leaf, x);
+    fp_leave(self, &self->xf);
+    fp_enter(leaf, &leaf->xf);
     cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf));
-    (void)hop(&self->ctx, &leaf->ctx, COGEN_SENT, self, DELEGATING, leaf->san.fiber);
+    kind = hop(&self->ctx, &leaf->ctx, COGEN_SENT, self, DELEGATING, leaf->san.fiber);
     arrive(self);
-    return delegation_result(self, result);
+    return delegation_result(self, kind, result);
 }
 
 /* ------------------------------------------------ layout, for debuggers */
