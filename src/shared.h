@@ -58,6 +58,11 @@ COGEN_TEST_API int cogen__guards_by_mprotect(void);
 COGEN_TEST_API long cogen__stacks_pooled(void);
 /* Context switches made by the library since the program started. */
 COGEN_TEST_API long cogen__switch_count(void);
+/* Non-zero once generators are taken by claims biased to one thread
+ * (x86-64 with membarrier, not in sanitizer builds); how many biases
+ * other threads have revoked since the program started. */
+COGEN_TEST_API int cogen__claims_biased(void);
+COGEN_TEST_API long cogen__bias_revocations(void);
 
 /* A system call that is about to be made fails with `err` instead when
  * failure injection says so: `if (cogen__inject(EIO)) n = -1; else n =

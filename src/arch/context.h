@@ -15,6 +15,7 @@
 #define COGEN_ARCH_CONTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef COGEN_SWITCH_UCONTEXT
 #include <fenv.h>
@@ -39,11 +40,41 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
 
 /* Saves the running context into `from` and resumes `to`; returns when
  * someone switches back to `from`. It is made to end a call on both
- * sides: `ret` becomes the return value of the cogen__ctx_jump that `to` is parked in (a fresh
- * context ignores it), and `state` is stored into *publish (unless NULL), with release order, once
- * from's context is saved and nothing runs on its stack any more. So neither side has work left
- * after its switch, and both reach it by a tail call: no `ret` runs whose prediction the switch has
- * made wrong. */
-int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publish, int state);
+ * sides: `ret` becomes the return value of the cogen__ctx_jump that `to`
+ * is parked in (a fresh context ignores it), and `word` is stored into the
+ * 8 aligned bytes at `publish` (unless NULL), with release order, once
+ * from's context is saved and nothing runs on its stack any more. So
+ * neither side has work left after its switch, and both reach it by a
+ * tail call: no `ret` runs whose prediction the switch has made wrong.
+ * (The word is a generator's claim word, stored whole: its next claim
+ * reads it whole, and a load wider than the store it follows would wait
+ * for that store to reach the cache.) */
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
+
+/*
+ * What a claim biased to one thread needs (src/core/bias.c), where it
+ * pays: on x86-64 every locked instruction drains the store buffer, which
+ * right after a switch costs more than the rest of a resume's bookkeeping.
+ */
+#if defined(__x86_64__)
+#define COGEN_ARCH_LOCAL_CLAIM 1
+#include <stdbool.h>
+#include <stdint.h>
+
+/* *p = to if *p == from (8 bytes, aligned), in one instruction but
+ * without `lock`: atomic with respect to this thread (a signal handler
+ * runs before or after it), not to other processors. It writes *p even
+ * when it fails (the value it read): only for a word no other thread can
+ * be writing at the time. */
+static inline bool cogen__cas_local64(void *p, uint64_t from, uint64_t to)
+{
+    uint64_t seen = from;
+    __asm__ volatile("cmpxchgq %2, %1"
+                     : "+a"(seen), "+m"(*(uint64_t *)p)
+                     : "r"(to)
+                     : "memory", "cc");
+    return seen == from;
+}
+#endif
 
 #endif

@@ -38,10 +38,10 @@
 
 /*
  * int cogen__ctx_jump(cogen_ctx *from (x0), cogen_ctx *to (x1), int ret (w2),
- *                     _Atomic int *publish (x3), int state (w4))
+ *                     void *publish (x3), uint64_t word (x4))
  *
  * The same switch, made to end a call on both sides (see the x86-64
- * file): `ret` is returned by the jump `to` is parked in, and `state` is
+ * file): `ret` is returned by the jump `to` is parked in, and `word` is
  * stored into *publish (unless NULL) with release order once from's
  * context is saved. One frame for every switch (debug.c describes it).
  */
@@ -68,7 +68,7 @@ cogen__ctx_jump:
     ldr     x9, [x1]
     mov     sp, x9
     cbz     x3, 1f
-    stlr    w4, [x3]
+    stlr    x4, [x3]
 1:  mov     w0, w2
     ldp     x19, x20, [sp, #0]
     ldp     x21, x22, [sp, #16]

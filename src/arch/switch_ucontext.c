@@ -28,8 +28,8 @@
 typedef struct handoff {
     fenv_t fenv;
     int ret;
-    _Atomic int *publish;
-    int state;
+    void *publish;
+    uint64_t word;
 } handoff;
 static _Thread_local handoff handoffs;
 
@@ -52,7 +52,7 @@ static int arrive(void)
     handoff *h = my_handoff();
     fesetenv(&h->fenv);
     if (h->publish)
-        atomic_store_explicit(h->publish, h->state, memory_order_release);
+        __atomic_store_n((uint64_t *)h->publish, h->word, __ATOMIC_RELEASE);
     return h->ret;
 }
 
@@ -80,7 +80,7 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
                 (unsigned)(c & 0xffffffffu));
 }
 
-int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publish, int state)
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word)
 {
     /* Nothing runs on from's stack once swapcontext has saved it, so the
      * side landing in `to` publishes on from's behalf. swapcontext
@@ -91,7 +91,7 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, _Atomic int *publis
     handoff *h = my_handoff();
     h->ret = ret;
     h->publish = publish;
-    h->state = state;
+    h->word = word;
     fegetenv(&h->fenv);
     (void)pthread_sigmask(SIG_SETMASK, NULL, &to->uc->uc_sigmask);
     from->uc = &here;

@@ -16,10 +16,10 @@
 
 /*
  * int cogen__ctx_jump(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx),
- *                     _Atomic int *publish (rcx), int state (r8d))
+ *                     void *publish (rcx), uint64_t word (r8))
  *
  * The same switch, made to end a call on both sides: `ret` becomes the
- * return value of the cogen__ctx_jump that `to` is parked in, and `state`
+ * return value of the cogen__ctx_jump that `to` is parked in, and `word`
  * is stored into *publish (unless NULL) once from's context is saved, so
  * the side left has nothing to do after its switch and can reach it by a
  * tail call. A plain store is a release on x86-64: the saved context and
@@ -42,7 +42,7 @@ cogen__ctx_jump:
     movq    (%rsi), %rsp
     testq   %rcx, %rcx
     jz      1f
-    movl    %r8d, (%rcx)
+    movq    %r8, (%rcx)
 1:  movl    %edx, %eax
     popq    %r15
     popq    %r14

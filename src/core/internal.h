@@ -5,11 +5,13 @@
 #define COGEN_INTERNAL_H
 
 #include "arch/context.h"
+#include "sanitize.h"
 #include "shared.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef COGEN_FPENV_SUPPORT
 #include <fenv.h>
@@ -64,6 +66,70 @@ typedef struct cogen__chunk {
     struct cogen__chunk *next;
 } cogen__chunk;
 COGEN_HIDDEN extern _Atomic(cogen__chunk *) cogen__chunks;
+
+/* ---- claims biased to one thread (bias.c) ---- */
+
+/* Where a generator can be taken without a locked instruction by the
+ * thread it is biased to: x86-64, outside sanitizer builds (which do not
+ * model the fence a revocation relies on). */
+#if defined(COGEN_ARCH_LOCAL_CLAIM) && !defined(COGEN_SAN_SWITCH)
+#define COGEN_BIASED_CLAIMS 1
+#endif
+
+/* A generator's claim word: its state (low half) and its bias (high half)
+ * in one 8-byte aligned word, so that one compare-and-swap checks both. A
+ * gnu extension: the halves are also accessed alone, as 32-bit atomics. */
+typedef uint64_t __attribute__((may_alias)) cogen__claim_word;
+
+static inline uint64_t cogen__claim_pack(int state, uint32_t bias)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint64_t)(uint32_t)state << 32 | bias;
+#else
+    return (uint32_t)state | (uint64_t)bias << 32;
+#endif
+}
+
+/* Bias values: who may take the generator without a locked instruction. */
+enum {
+    COGEN__BIAS_NONE = 0,   /* never resumed: its first resume sets it */
+    COGEN__BIAS_SHARED = 1, /* nobody: every claim is a locked compare-and-swap */
+    COGEN__BIAS_FIRST = 2,  /* and above: a thread's number (cogen__me) */
+};
+/* Or, with this bit: on its way to SHARED, revoked by the thread whose
+ * revoker number is in the other bits (wait). */
+#define COGEN__BIAS_REVOKING 0x80000000u
+
+/* A thread that takes generators biased to it. Records live for the whole
+ * process (a revoker may read one after its thread has exited); a new
+ * thread reuses an exited one's number. */
+typedef struct cogen__claimer {
+    _Alignas(64) _Atomic int busy; /* inside an unlocked claim; written by its thread only */
+    unsigned next_free;
+} cogen__claimer;
+
+enum { COGEN__CLAIMERS = 1024 };
+#define COGEN__NO_CLAIMER 0xffffffffu
+COGEN_HIDDEN extern cogen__claimer cogen__claimers[COGEN__CLAIMERS];
+
+/* What this thread's biased claims need, ready to use: its number, the
+ * claim word of a SUSPENDED generator biased to it (0, which no claim word
+ * is, until it has a number) and its `busy` flag. */
+typedef struct cogen__my_claims {
+    uint32_t number; /* COGEN__NO_CLAIMER until its first biased claim */
+    uint64_t suspended;
+    _Atomic int *busy;
+} cogen__my_claims;
+COGEN_HIDDEN extern _Thread_local cogen__my_claims cogen__me
+    __attribute__((tls_model("initial-exec")));
+
+/* Takes the generator whose state (the low half of its claim word) is
+ * *state, in state `from` (SUSPENDED or CREATED), with a locked
+ * compare-and-swap: first revoking another
+ * thread's bias (once per generator: a system call); a first resume
+ * (from CREATED) gives the generator its bias. false, with nothing
+ * changed, if its state is not `from` (any more). */
+COGEN_HIDDEN bool cogen__claim_locked(_Atomic int *state, int from);
 
 /* ---- layout description for debuggers (debug.c) ---- */
 

@@ -77,17 +77,25 @@ struct cogen {
      * at the top of its stack (see owner_of), its last word unused. */
     _Alignas(64) cogen_ctx ctx; /* saved context while not running */
     void **received;            /* where its paused cogen_yield wants the value sent */
-    /* Unique per generator ever made (see call_error), so that a thread's
-     * record of an error about a freed generator never applies to a new one
-     * at the same address. */
-    unsigned long generation;
-    _Atomic int state; /* COGEN_CREATED ... COGEN_CLOSED (own, see getstate) */
+    /* The claim word (bias.c): the state, COGEN_CREATED ... COGEN_CLOSED
+     * (own, see getstate), and the number of the thread whose claims need
+     * no locked instruction, or another COGEN__BIAS_ value. */
+    _Alignas(8) _Atomic int state;
+    _Atomic uint32_t bias;
     unsigned flags;
+    bool finishing; /* cleanups are running: no more yields */
+    bool retired;   /* overflowed under COGEN_OVERFLOW_ERROR: its stack is not reused */
     /* A yield_from chain (see take): every member points to the chain's
      * outermost generator (`top`), whose `leaf` is the innermost. Read
      * without the chain's claim, so atomic; written only by its holder. */
     _Atomic(cogen *) top;
     _Atomic(cogen *) leaf;
+    /* Unique per generator ever made (see call_error), so that a thread's
+     * record of an error about a freed generator never applies to a new one
+     * at the same address. */
+    unsigned long generation;
+    /* The second cache line: what a send and a yield write. */
+    xfer xf;         /* the record of the resume in progress (see xfer) */
     cogen *delegate; /* sub-generator of a yield_from in progress */
     cogen *parent;   /* the generator delegating to this one */
     /* Delegation bookkeeping. */
@@ -96,15 +104,12 @@ struct cogen {
     int sub_status; /* how its sub ended, for WAKE_SUB_DONE (an error is
                        copied into the delegator's own) */
     void *sub_value;
-    bool finishing; /* cleanups are running: no more yields */
-    bool retired;   /* overflowed under COGEN_OVERFLOW_ERROR: its stack is not reused */
     cogen_fn fn;
     void *arg;
     deferred *defers;
     unsigned ndefers, cap;
     deferred inline_defers[INLINE_DEFERS];
     cogen__stack stack;
-    xfer xf; /* the record of the resume in progress (see xfer) */
     cogen__san_gen san;
     fenv_t fenv;     /* own environment, with COGEN_FPENV */
     cogen__errbuf e; /* errors of the body: written by whoever runs it */
@@ -114,6 +119,10 @@ struct cogen {
      * thread's cache keeps what cogen_free left in place (cogen_new). */
     void *pool_link;
 };
+
+_Static_assert(offsetof(struct cogen, bias) == offsetof(struct cogen, state) + 4 &&
+                   offsetof(struct cogen, state) % 8 == 0,
+               "the claim word is not one aligned word, state first");
 
 /* The block ends at the top of its stack and nothing but padding or
  * pool_link is in its last word. */
@@ -325,6 +334,19 @@ COGEN_NOINLINE_OPAQUE static pending *my_pending(void)
 }
 #endif
 
+/* The claim word a generator leaves with (stored whole, see context.h).
+ * While it runs, only its holder writes the word, but for one case: a
+ * revocation that started as its owner took it (bias.c) ends by making
+ * the bias SHARED. The holder may end it too (it is the owner, and not
+ * inside a claim), so that the whole-word store never undoes it. */
+static inline uint64_t claim_word_leaving(cogen *g, int state)
+{
+    uint32_t bias = atomic_load_explicit(&g->bias, memory_order_relaxed);
+    if (COGEN_UNLIKELY(bias & COGEN__BIAS_REVOKING))
+        bias = COGEN__BIAS_SHARED;
+    return cogen__claim_pack(state, bias);
+}
+
 /*
  * The one place that switches. `leaving` (NULL if the side left is not a
  * generator, or stays RUNNING) gets `state` once its context is saved;
@@ -332,8 +354,8 @@ COGEN_NOINLINE_OPAQUE static pending *my_pending(void)
  * done by the switch itself, so every caller ends in a tail call to it
  * (see context.h); sanitizer builds return to `landed`.
  */
-static inline int hop(cogen_ctx *from, cogen_ctx *to, int ret, cogen *leaving, int state,
-                      void *fiber)
+static inline __attribute__((always_inline)) int hop(cogen_ctx *from, cogen_ctx *to, int ret,
+                                                     cogen *leaving, int state, void *fiber)
 {
     cogen__count_switch();
 #ifdef COGEN_SAN_SWITCH
@@ -344,7 +366,9 @@ static inline int hop(cogen_ctx *from, cogen_ctx *to, int ret, cogen *leaving, i
     return cogen__ctx_jump(from, to, ret, NULL, 0);
 #else
     (void)fiber;
-    return cogen__ctx_jump(from, to, ret, leaving ? &leaving->state : NULL, state);
+    if (!leaving)
+        return cogen__ctx_jump(from, to, ret, NULL, 0);
+    return cogen__ctx_jump(from, to, ret, &leaving->state, claim_word_leaving(leaving, state));
 #endif
 }
 
@@ -392,6 +416,82 @@ static void landed(void)
 #endif
 
 /*
+ * Taking a generator from SUSPENDED: by the thread it is biased to, with
+ * no locked instruction; by any other, with a locked compare-and-swap that
+ * expects the bias to be SHARED or its own, once the bias is revoked
+ * (bias.c). A generator takes its bias at its first resume.
+ */
+#ifdef COGEN_BIASED_CLAIMS
+static inline cogen__claim_word *claim_word(cogen *g)
+{
+    return (cogen__claim_word *)(void *)&g->state;
+}
+
+static inline __attribute__((always_inline)) bool claim_as_owner(cogen *l, uint64_t mine)
+{
+    _Atomic int *busy = cogen__me.busy;
+    bool won = false;
+    atomic_store_explicit(busy, 1, memory_order_relaxed);
+    /* No fence here: a revoker's membarrier supplies it (bias.c). Once the
+     * word is seen (SUSPENDED, me) with `busy` set, no other thread takes
+     * l until this claim ends: a plain store of the state half claims it.
+     * (A revoker may mark the bias half meanwhile: see bias.c.) */
+    atomic_signal_fence(memory_order_seq_cst);
+    if (COGEN_LIKELY(__atomic_load_n(claim_word(l), __ATOMIC_ACQUIRE) == mine)) {
+        atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
+        won = true;
+    }
+    atomic_store_explicit(busy, 0, memory_order_release);
+    return won;
+}
+#endif
+
+enum taken { NOT_TAKEN, TAKEN, TAKEN_BY_OWNER };
+
+/* The common case, inline and without a call: l taken from SUSPENDED, by
+ * the thread it is biased to (TAKEN_BY_OWNER) or by a locked claim of a
+ * SHARED one. Otherwise NOT_TAKEN, and *seen is l's state (SUSPENDED if
+ * its bias is another thread's: take_slow revokes it). */
+static inline __attribute__((always_inline)) enum taken claim_suspended(cogen *l, int *seen)
+{
+#ifdef COGEN_BIASED_CLAIMS
+    uint64_t word = __atomic_load_n(claim_word(l), __ATOMIC_RELAXED);
+    uint64_t mine = cogen__me.suspended;
+    uint64_t shared = cogen__claim_pack(COGEN_SUSPENDED, COGEN__BIAS_SHARED);
+    if (COGEN_LIKELY(word == mine) && COGEN_LIKELY(claim_as_owner(l, mine)))
+        return TAKEN_BY_OWNER;
+    if (word == shared &&
+        __atomic_compare_exchange_n(claim_word(l), &word,
+                                    cogen__claim_pack(COGEN_RUNNING, COGEN__BIAS_SHARED), false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+        return TAKEN;
+    *seen = (int)(uint32_t)word;
+    return NOT_TAKEN;
+#else
+    return atomic_compare_exchange_strong_explicit(&l->state, seen, COGEN_RUNNING,
+                                                   memory_order_acquire, memory_order_acquire)
+               ? TAKEN
+               : NOT_TAKEN;
+#endif
+}
+
+/* The same out of line, for any state l was seen in (SUSPENDED or
+ * CREATED), revoking another thread's bias first (bias.c). A first
+ * resume on a thread that has its number is done here. */
+static bool claim_from(cogen *l, int from)
+{
+#ifdef COGEN_BIASED_CLAIMS
+    uint64_t created = cogen__claim_pack(COGEN_CREATED, COGEN__BIAS_NONE);
+    if (from == COGEN_CREATED && cogen__me.number != COGEN__NO_CLAIMER &&
+        __atomic_compare_exchange_n(claim_word(l), &created,
+                                    cogen__claim_pack(COGEN_RUNNING, cogen__me.number), false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return true;
+#endif
+    return cogen__claim_locked(&l->state, from);
+}
+
+/*
  * yield_from chains and threads. A call addressed to any generator of a
  * chain acts on the chain's innermost generator (send, throw) or on the
  * chain below the generator it is addressed to (close), so the claim of
@@ -430,9 +530,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
      * generator found through the chain is a stale read of a freed member
      * whose slot a new generator now uses, and claiming it would steal
      * that generator from its own first resume. */
-    if (seen_state == COGEN_CREATED && seen == g &&
-        atomic_compare_exchange_strong_explicit(&seen->state, &seen_state, COGEN_RUNNING,
-                                                memory_order_acquire, memory_order_relaxed)) {
+    if (seen_state == COGEN_CREATED && seen == g && claim_from(seen, COGEN_CREATED)) {
         if (COGEN_LIKELY(chain_leaf(g) == seen)) {
             *from = COGEN_CREATED;
             return seen;
@@ -441,21 +539,17 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
     }
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
-        int s = COGEN_SUSPENDED;
-        if (!atomic_compare_exchange_strong_explicit(&l->state, &s, COGEN_RUNNING,
-                                                     memory_order_acquire, memory_order_acquire)) {
-            if (s == COGEN_RUNNING)
-                break;
-            if (s == COGEN_CLOSED && l == g) {
-                *from = COGEN_CLOSED;
-                return NULL;
-            }
-            if (s != COGEN_CREATED || l != g)
-                continue; /* a stale innermost: look again */
-            if (!atomic_compare_exchange_strong_explicit(
-                    &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))
-                continue;
+        int s = state_of(l);
+        if (s == COGEN_RUNNING)
+            break;
+        if (s == COGEN_CLOSED && l == g) {
+            *from = COGEN_CLOSED;
+            return NULL;
         }
+        if (s != COGEN_SUSPENDED && (s != COGEN_CREATED || l != g))
+            continue; /* a stale innermost: look again */
+        if (!claim_from(l, s))
+            continue;
         if (COGEN_LIKELY(chain_leaf(g) == l)) {
             *from = s;
             return l;
@@ -467,29 +561,37 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
 }
 
 /* The common case of take, inline and without a call: g's chain is
- * suspended and *leaf, its innermost, has not changed meanwhile. Otherwise
- * false, with nothing changed, *leaf the generator looked at and *seen
- * the state it had, for take_slow. */
-static inline __attribute__((always_inline)) bool take_fast(cogen *g, cogen **leaf, int *seen)
+ * suspended and *leaf, its innermost, has not changed meanwhile (see
+ * claim_suspended for the result). Otherwise NOT_TAKEN, with nothing
+ * changed, *leaf the generator looked at and *seen the state it had, for
+ * take_slow. */
+static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, cogen **leaf, int *seen)
 {
-    cogen *l = chain_leaf(g);
+    cogen *l = g;
     int s = COGEN_SUSPENDED;
+    enum taken how;
+    /* A generator that does not delegate is its chain's innermost: claim
+     * it before reading the chain's links, which keeps those loads off the
+     * path to the switch (with no locked instruction, they would be on
+     * it), and check them after. */
+    if (COGEN_UNLIKELY(atomic_load_explicit(&g->state, memory_order_relaxed) == DELEGATING))
+        l = chain_leaf(g);
     *leaf = l;
-    if (COGEN_LIKELY(atomic_compare_exchange_strong_explicit(
-            &l->state, &s, COGEN_RUNNING, memory_order_acquire, memory_order_acquire))) {
+    how = claim_suspended(l, &s);
+    if (COGEN_LIKELY(how != NOT_TAKEN)) {
         if (COGEN_LIKELY(chain_leaf(g) == l))
-            return true;
+            return how;
         set_state(l, s); /* not g's innermost any more: put it back */
     }
     *seen = s;
-    return false;
+    return NOT_TAKEN;
 }
 
 static inline __attribute__((always_inline)) cogen *take(cogen *g, int *from)
 {
     cogen *l;
     int seen;
-    if (COGEN_LIKELY(take_fast(g, &l, &seen))) {
+    if (COGEN_LIKELY(take_fast(g, &l, &seen) != NOT_TAKEN)) {
         *from = COGEN_SUSPENDED;
         return l;
     }
@@ -598,11 +700,12 @@ __attribute__((noinline)) static int resume_general(cogen *g, cogen *leaf, int k
 
 /* The common case of the same, inline: the caller's fast path makes no
  * call before the switch, so it needs no frame (which costs as much as a
- * quarter of a round trip). */
+ * quarter of a round trip). `by_owner`: taken by the thread it is biased
+ * to, which could report an overflow when it got the bias. */
 static inline __attribute__((always_inline)) int resume(cogen *g, cogen *leaf, int kind,
-                                                        void *value, void **out)
+                                                        void *value, void **out, bool by_owner)
 {
-    if (COGEN_UNLIKELY(!cogen__altstack_ready || (leaf->flags & COGEN_FPENV)))
+    if (COGEN_UNLIKELY((!by_owner && !cogen__altstack_ready) || (leaf->flags & COGEN_FPENV)))
         return resume_general(g, leaf, kind, value, out);
     return enter(g, leaf, kind, value, out, false, false);
 }
@@ -788,7 +891,9 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
         init_slot(g, &st);
     g->received = NULL;
     g->generation = next_generation();
-    atomic_init(&g->state, COGEN_CREATED);
+    /* One store for the claim word: the first resume reads it whole. */
+    __atomic_store_n((cogen__claim_word *)(void *)&g->state,
+                     cogen__claim_pack(COGEN_CREATED, COGEN__BIAS_NONE), __ATOMIC_RELAXED);
     g->flags = flags;
     g->delegate = g->parent = NULL;
     atomic_init(&g->top, g);
@@ -914,7 +1019,7 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
             set_state(leaf, COGEN_CREATED);
             return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
         }
-        return resume(g, leaf, COGEN_SENT, value, out);
+        return resume(g, leaf, COGEN_SENT, value, out, false);
     }
     if (from == COGEN_CLOSED) {
         if (out)
@@ -928,8 +1033,13 @@ int cogen_send(cogen *g, void *value, void **out)
 {
     cogen *leaf = NULL;
     int seen = COGEN_CLOSED;
-    if (COGEN_LIKELY(g != NULL) && COGEN_LIKELY(take_fast(g, &leaf, &seen)))
-        return resume(g, leaf, COGEN_SENT, value, out);
+    if (COGEN_LIKELY(g != NULL)) {
+        enum taken how = take_fast(g, &leaf, &seen);
+        if (COGEN_LIKELY(how == TAKEN_BY_OWNER))
+            return resume(g, leaf, COGEN_SENT, value, out, true);
+        if (how == TAKEN)
+            return resume(g, leaf, COGEN_SENT, value, out, false);
+    }
     return send_slow(g, value, out, leaf, seen);
 }
 
@@ -948,7 +1058,7 @@ static int deliver_exit(cogen *g, cogen *leaf, void **out)
         return refuse_busy(g);
     }
     set_exit(g);
-    return resume(g, g, COGEN_EXIT, NULL, out);
+    return resume(g, g, COGEN_EXIT, NULL, out, false);
 }
 
 int cogen_throw(cogen *g, int code, const char *msg, void **out)
@@ -976,7 +1086,7 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     if (code == COGEN_EEXIT)
         return deliver_exit(g, leaf, out);
     (void)fail(leaf, code, "%s", msg ? msg : "thrown");
-    return resume(g, leaf, COGEN_THROWN, NULL, out);
+    return resume(g, leaf, COGEN_THROWN, NULL, out, false);
 }
 
 /* Closes g, whose chain the caller has taken. The EXIT that g's body saw

@@ -514,3 +514,129 @@ TEST(generator_freed_by_a_later_thread_destructor_returns_its_stack)
     CHECK_EQ_INT(cogen__stacks_pooled(), before + 1);
     pthread_key_delete(late_key);
 }
+
+/* ---- claims biased to one thread: the owner takes its generator without
+ * a locked instruction until another thread revokes the bias (x86-64 with
+ * membarrier; elsewhere, and in sanitizer builds, every claim is locked
+ * and these tests check the same rules through that path). */
+
+static atomic_int bodies_inside, overlaps;
+static atomic_long segments_run;
+
+/* Counts the segments it runs and any moment two threads run it at once. */
+static void *guarded_body(cogen *self, void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (atomic_fetch_add(&bodies_inside, 1) != 0)
+            atomic_store(&overlaps, 1);
+        atomic_fetch_add(&segments_run, 1);
+        for (volatile int i = 0; i < 50; i++) { /* widen the window */
+        }
+        atomic_fetch_sub(&bodies_inside, 1);
+        if (cogen_yield(self, NULL, NULL) != COGEN_SENT)
+            return NULL;
+    }
+}
+
+enum { RACE_GENERATORS = 2000, RACE_SENDS = 200 };
+
+typedef struct racer {
+    cogen *_Atomic g;
+    long yielded;
+} racer;
+
+static void *race_sends(void *arg)
+{
+    racer *r = arg;
+    pthread_barrier_wait(&start_together);
+    for (int i = 0; i < RACE_SENDS; i++) {
+        int rc = cogen_send(atomic_load(&r->g), NULL, NULL);
+        if (rc == COGEN_YIELDED) {
+            r->yielded++;
+        } else {
+            CHECK_EQ_INT(rc, COGEN_ERROR);
+            CHECK_EQ_INT(cogen_last_error(atomic_load(&r->g))->code, COGEN_EBUSY);
+        }
+    }
+    return NULL;
+}
+
+/* The owner resumes its generator in a loop while another thread starts
+ * resuming it too (revoking the bias mid-loop): every segment runs on one
+ * thread at a time, and every YIELDED either thread saw is one segment. */
+TEST(biased_owner_and_another_thread_resume_at_once)
+{
+    long revoked_before = cogen__bias_revocations();
+    long total_yielded = 0;
+    atomic_store(&overlaps, 0);
+    for (int round = 0; round < RACE_GENERATORS; round++) {
+        racer mine = {NULL, 0}, theirs = {NULL, 0};
+        pthread_t t;
+        cogen *g = cogen_new(guarded_body, NULL, NULL);
+        CHECK(g != NULL);
+        atomic_store(&segments_run, 0);
+        CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED); /* biased to this thread */
+        atomic_store(&mine.g, g);
+        atomic_store(&theirs.g, g);
+        pthread_barrier_init(&start_together, NULL, 2);
+        CHECK(pthread_create(&t, NULL, race_sends, &theirs) == 0);
+        (void)race_sends(&mine);
+        pthread_join(t, NULL);
+        pthread_barrier_destroy(&start_together);
+        CHECK_EQ_INT(atomic_load(&segments_run), 1 + mine.yielded + theirs.yielded);
+        total_yielded += theirs.yielded;
+        CHECK_EQ_INT(cogen_close(g), 0);
+        cogen_free(g);
+    }
+    CHECK_EQ_INT(atomic_load(&overlaps), 0);
+    CHECK(total_yielded > 0);     /* the other thread did take its turns */
+    if (cogen__claims_biased()) { /* at most once per generator (never if the
+                                     other thread always found it running) */
+        CHECK(cogen__bias_revocations() - revoked_before > 0);
+        CHECK(cogen__bias_revocations() - revoked_before <= RACE_GENERATORS);
+    } else
+        CHECK_EQ_INT(cogen__bias_revocations(), 0);
+}
+
+static void *resume_once(void *arg)
+{
+    CHECK_EQ_INT(cogen_next(arg, NULL), COGEN_YIELDED);
+    return NULL;
+}
+
+/* A generator biased to a thread that has exited: the next thread revokes
+ * the bias (nobody is inside a claim) and goes on with locked claims. */
+TEST(bias_of_an_exited_thread_is_revoked_by_the_next)
+{
+    pthread_t t;
+    long revoked_before = cogen__bias_revocations();
+    cogen *g = cogen_new(guarded_body, NULL, NULL);
+    atomic_store(&segments_run, 0);
+    CHECK(pthread_create(&t, NULL, resume_once, g) == 0); /* first resume: biased there */
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(atomic_load(&segments_run), 3);
+    CHECK_EQ_INT(cogen__bias_revocations() - revoked_before, cogen__claims_biased() ? 1 : 0);
+    cogen_free(g);
+}
+
+/* The first resume in the process asks the kernel for membarrier; when
+ * that fails, generators are never biased and every claim is locked. */
+TEST(claims_are_locked_when_membarrier_is_unavailable)
+{
+    pthread_t t;
+    cogen *g = cogen_new(guarded_body, NULL, NULL);
+    atomic_store(&segments_run, 0);
+    cogen__fail_after(0); /* the first fallible operation of the first resume */
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    cogen__fail_after(-1);
+    CHECK_EQ_INT(cogen__claims_biased(), 0);
+    CHECK(pthread_create(&t, NULL, resume_once, g) == 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(atomic_load(&segments_run), 3);
+    CHECK_EQ_INT(cogen__bias_revocations(), 0);
+    cogen_free(g);
+}
