@@ -22,6 +22,9 @@
  *    abort with a diagnostic when called outside their generator's body.
  *  - Values are opaque `void *`: cogen never dereferences, copies or frees
  *    them. Who owns what a pointer points to is the user's protocol.
+ *  - Threads: a suspended generator may be resumed from any thread, one at
+ *    a time; concurrent calls on one generator get COGEN_EBUSY. No function
+ *    is async-signal-safe. See docs/threads.md.
  */
 #ifndef COGEN_H
 #define COGEN_H
