@@ -1013,6 +1013,12 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
         errno = EINVAL;
         return COGEN_ERROR;
     }
+    /* A first resume, without take_slow's loop (nor its frame). */
+    if (seen == COGEN_CREATED && leaf == g && !value && claim_from(g, COGEN_CREATED)) {
+        if (COGEN_LIKELY(chain_leaf(g) == g))
+            return resume(g, g, COGEN_SENT, NULL, out, false);
+        set_state(g, COGEN_CREATED); /* not its chain's innermost: see take_slow */
+    }
     leaf = take_slow(g, &from, leaf, seen);
     if (leaf) {
         if (COGEN_UNLIKELY(from == COGEN_CREATED && value)) {
