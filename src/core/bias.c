@@ -55,7 +55,7 @@
 
 cogen__claimer cogen__claimers[COGEN__CLAIMERS];
 _Thread_local cogen__my_claims cogen__me
-    __attribute__((tls_model("initial-exec"))) = {COGEN__NO_CLAIMER, 0, NULL};
+    __attribute__((tls_model("initial-exec"))) = {NULL, 0, NULL, COGEN__NO_CLAIMER};
 
 #ifdef COGEN_BIASED_CLAIMS
 #include <linux/membarrier.h>
@@ -100,7 +100,9 @@ static bool number_key_ok;
 static void release_number(void *arg)
 {
     unsigned n = (unsigned)(uintptr_t)arg;
-    cogen__me = (cogen__my_claims){COGEN__NO_CLAIMER, 0, NULL};
+    cogen__me.number = COGEN__NO_CLAIMER;
+    cogen__me.suspended = 0;
+    cogen__me.busy = NULL;
     pthread_mutex_lock(&numbers_lock);
     cogen__claimers[n].next_free = numbers_free;
     numbers_free = n;
@@ -137,8 +139,9 @@ static uint32_t my_number(void)
         release_number((void *)(uintptr_t)n);
         return COGEN__NO_CLAIMER;
     }
-    cogen__me =
-        (cogen__my_claims){n, cogen__claim_pack(COGEN_SUSPENDED, n), &cogen__claimers[n].busy};
+    cogen__me.suspended = cogen__claim_pack(COGEN_SUSPENDED, n);
+    cogen__me.busy = &cogen__claimers[n].busy;
+    cogen__me.number = n;
     return n;
 }
 

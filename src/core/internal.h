@@ -112,13 +112,16 @@ enum { COGEN__CLAIMERS = 1024 };
 #define COGEN__NO_CLAIMER 0xffffffffu
 COGEN_HIDDEN extern cogen__claimer cogen__claimers[COGEN__CLAIMERS];
 
-/* What this thread's biased claims need, ready to use: its number, the
- * claim word of a SUSPENDED generator biased to it (0, which no claim word
- * is, until it has a number) and its `busy` flag. */
+/* What a resume reads of its thread, in one place (one GOT load reaches
+ * it in libcogen.so): the generator running on the thread, and what its
+ * biased claims need, ready to use: its number, the claim word of a
+ * SUSPENDED generator biased to it (0, which no claim word is, until it
+ * has a number) and its `busy` flag. */
 typedef struct cogen__my_claims {
-    uint32_t number; /* COGEN__NO_CLAIMER until its first biased claim */
+    struct cogen *current; /* protocol.c: the running generator, or NULL */
     uint64_t suspended;
     _Atomic int *busy;
+    uint32_t number; /* COGEN__NO_CLAIMER until its first biased claim */
 } cogen__my_claims;
 COGEN_HIDDEN extern _Thread_local cogen__my_claims cogen__me
     __attribute__((tls_model("initial-exec")));

@@ -178,12 +178,13 @@ static unsigned long next_generation(void)
     return ++births << THREAD_TAG_BITS | thread_tag;
 }
 
-/* initial-exec: a plain %fs-relative access instead of a __tls_get_addr
- * call. Only resumers read and write it around their own switch, and a
- * resumer cannot change threads while it waits (it is running), so a
+/* The generator running on this thread is cogen__me.current (initial-exec
+ * TLS: a plain %fs-relative access instead of a __tls_get_addr call). Only
+ * resumers read and write it around their own switch, and a resumer
+ * cannot change threads while it waits (it is running), so a
  * thread-pointer value the compiler keeps across that switch stays right.
- * Code that runs after a switch in a *generator* never touches it. */
-static _Thread_local cogen *tls_current __attribute__((tls_model("initial-exec")));
+ * Code that runs after a switch in a *generator* never touches it
+ * directly, but for set_current_fast on x86-64. */
 
 static void default_unraisable(const cogen *g, const char *context, const cogen_err *err);
 
@@ -193,12 +194,12 @@ static void default_unraisable(const cogen *g, const char *context, const cogen_
 COGEN_NOINLINE_OPAQUE static void set_current(cogen *g)
 {
     __asm__ volatile("" ::: "memory");
-    tls_current = g;
+    cogen__me.current = g;
 }
 COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
 {
     __asm__ volatile("" ::: "memory");
-    return tls_current;
+    return cogen__me.current;
 }
 
 /* The same store on the hot path of a yield. On x86-64 an initial-exec
@@ -208,7 +209,7 @@ COGEN_NOINLINE_OPAQUE static cogen *get_current(void)
 static inline void set_current_fast(cogen *g)
 {
 #if defined(__x86_64__)
-    tls_current = g;
+    cogen__me.current = g;
 #else
     set_current(g);
 #endif
@@ -669,8 +670,8 @@ static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, in
         x->prev = get_current();
         set_current(leaf);
     } else {
-        x->prev = tls_current;
-        tls_current = leaf;
+        x->prev = cogen__me.current;
+        cogen__me.current = leaf;
     }
     fp_enter(leaf, x);
 #ifdef COGEN_SAN_SWITCH
@@ -821,7 +822,7 @@ static cogen *owner_of(const cogen__stack *st)
 void cogen__overflow_recover(const cogen__stack *st, const void *mask)
 {
     cogen *g = owner_of(st);
-    if (!(g->flags & COGEN_OVERFLOW_ERROR) || tls_current != g || g->finishing)
+    if (!(g->flags & COGEN_OVERFLOW_ERROR) || cogen__me.current != g || g->finishing)
         return; /* not opted in, or not this thread's running body: abort */
     (void)pthread_sigmask(SIG_SETMASK, mask, NULL); /* as before the fault */
     g->retired = true;
@@ -1165,7 +1166,7 @@ const char *cogen_name(const cogen *g)
 
 cogen *cogen_current(void)
 {
-    return tls_current;
+    return cogen__me.current;
 }
 
 /* ------------------------------------------------------ inside a body */
@@ -1215,13 +1216,13 @@ int cogen_yield(cogen *self, void *value, void **received)
      * body here (executing() also says so, at a higher cost); reading the
      * thread-local is safe on a generator's stack on x86-64 (see
      * set_current_fast). */
-    if (COGEN_LIKELY(self && tls_current == self) &&
+    if (COGEN_LIKELY(self && cogen__me.current == self) &&
         COGEN_LIKELY(!self->finishing && !self->xf.held && !(self->flags & COGEN_FPENV))) {
         xfer *x = &self->xf;
         if (x->out)
             *x->out = value;
         self->received = received;
-        tls_current = x->prev;
+        cogen__me.current = x->prev;
         return hop(&self->ctx, &x->ctx, COGEN_YIELDED, self, COGEN_SUSPENDED, NULL);
     }
 #endif
