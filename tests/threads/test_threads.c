@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- each thread's own current generator */
 
@@ -638,5 +640,31 @@ TEST(claims_are_locked_when_membarrier_is_unavailable)
     CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
     CHECK_EQ_INT(atomic_load(&segments_run), 3);
     CHECK_EQ_INT(cogen__bias_revocations(), 0);
+    cogen_free(g);
+}
+
+/* A child made by fork() has only the forking thread: a generator biased
+ * to another thread of the parent is revoked there like anywhere else
+ * (membarrier's registration is inherited). */
+TEST(bias_is_revoked_in_a_forked_child)
+{
+    pthread_t t;
+    pid_t child;
+    int status = -1;
+    cogen *g = cogen_new(guarded_body, NULL, NULL);
+    atomic_store(&segments_run, 0);
+    CHECK(pthread_create(&t, NULL, resume_once, g) == 0); /* biased to t */
+    pthread_join(t, NULL);
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        long before = cogen__bias_revocations();
+        int ok = cogen_next(g, NULL) == COGEN_YIELDED && atomic_load(&segments_run) == 2 &&
+                 cogen__bias_revocations() - before == (cogen__claims_biased() ? 1 : 0);
+        _exit(ok ? 0 : 1);
+    }
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED); /* the parent's copy goes on */
     cogen_free(g);
 }
