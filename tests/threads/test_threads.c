@@ -645,9 +645,21 @@ TEST(claims_are_locked_when_membarrier_is_unavailable)
 
 /* A child made by fork() has only the forking thread: a generator biased
  * to another thread of the parent is revoked there like anywhere else
- * (membarrier's registration is inherited). */
+ * (membarrier's registration is inherited). Not under ThreadSanitizer:
+ * it has no biased claims to test, and in a forked child it reports its
+ * own fibers made before the fork as racing with the parent's threads. */
+#if defined(__SANITIZE_THREAD__)
+#define COGEN_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define COGEN_TEST_TSAN 1
+#endif
+#endif
 TEST(bias_is_revoked_in_a_forked_child)
 {
+#ifdef COGEN_TEST_TSAN
+    return;
+#else
     pthread_t t;
     pid_t child;
     int status = -1;
@@ -667,4 +679,5 @@ TEST(bias_is_revoked_in_a_forked_child)
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED); /* the parent's copy goes on */
     cogen_free(g);
+#endif
 }
