@@ -52,29 +52,14 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), 
 int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
 
 /*
- * What a claim biased to one thread needs (src/core/bias.c), where it
- * pays: on x86-64 every locked instruction drains the store buffer, which
- * right after a switch costs more than the rest of a resume's bookkeeping.
+ * Where a claim biased to one thread pays (src/core/bias.c): on x86-64
+ * every locked instruction drains the store buffer, which right after a
+ * switch costs more than the rest of a resume's bookkeeping. The biased
+ * claim itself is C, with Linux's membarrier; it takes the claim word's
+ * state to be its low half, as on a little-endian processor.
  */
 #if defined(__x86_64__)
 #define COGEN_ARCH_LOCAL_CLAIM 1
-#include <stdbool.h>
-#include <stdint.h>
-
-/* *p = to if *p == from (8 bytes, aligned), in one instruction but
- * without `lock`: atomic with respect to this thread (a signal handler
- * runs before or after it), not to other processors. It writes *p even
- * when it fails (the value it read): only for a word no other thread can
- * be writing at the time. */
-static inline bool cogen__cas_local64(void *p, uint64_t from, uint64_t to)
-{
-    uint64_t seen = from;
-    __asm__ volatile("cmpxchgq %2, %1"
-                     : "+a"(seen), "+m"(*(uint64_t *)p)
-                     : "r"(to)
-                     : "memory", "cc");
-    return seen == from;
-}
 #endif
 
 #endif

@@ -5,7 +5,7 @@
  * Taking a generator to run it must be atomic: of two threads resuming it
  * at once, one runs it and the other gets COGEN_EBUSY. A compare-and-swap
  * does that, but on x86-64 its lock prefix drains the store buffer, which
- * right after a switch costs about a sixth of a round trip. Yet most
+ * right after a switch costs about a fifth of a round trip. Yet most
  * generators are only ever resumed by one thread. So a generator is biased
  * to the thread of its first resume: that thread takes it with a
  * compare-and-swap without the lock prefix (protocol.c, claim_as_owner);
