@@ -7,10 +7,10 @@
  * does that, but on x86-64 its lock prefix drains the store buffer, which
  * right after a switch costs about a fifth of a round trip. Yet most
  * generators are only ever resumed by one thread. So a generator is biased
- * to the thread of its first resume: that thread takes it with a
- * compare-and-swap without the lock prefix (protocol.c, claim_as_owner);
- * any other thread first revokes the bias, once and for good, and from
- * then on every claim is locked.
+ * to the thread of its first resume: that thread takes it with plain
+ * loads and stores (protocol.c, claim_as_owner); any other thread first
+ * revokes the bias, once and for good, and from then on every claim is a
+ * locked compare-and-swap.
  *
  * The state and the bias share one word (the claim word), so that a
  * locked claim checks both at once: it expects SHARED (or its own thread)
@@ -39,8 +39,8 @@
  * ends another one begun on a generator since made in the same slot.
  *
  * Without membarrier's private expedited command (kernels before 4.14,
- * valgrind, sandboxes that filter it), more than COGEN__CLAIMERS threads,
- * or on other processors, generators are SHARED from their first resume.
+ * sandboxes that filter it), for threads past COGEN__CLAIMERS at once, or
+ * on other processors, generators are SHARED from their first resume.
  */
 #include "internal.h"
 
