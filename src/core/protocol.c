@@ -574,9 +574,13 @@ static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, coge
     /* A generator that does not delegate is its chain's innermost: claim
      * it before reading the chain's links, which keeps those loads off the
      * path to the switch (with no locked instruction, they would be on
-     * it), and check them after. */
+     * it), and check them after. A delegator is usually its chain's
+     * outermost, whose `leaf` is the innermost: one load instead of
+     * chain_leaf's two. Sent to a delegator in the middle of a chain, that
+     * reads a stale pointer (a slot that stays mapped), which the check
+     * after the claim refuses: take_slow then reads the links properly. */
     if (COGEN_UNLIKELY(atomic_load_explicit(&g->state, memory_order_relaxed) == DELEGATING))
-        l = chain_leaf(g);
+        l = atomic_load_explicit(&g->leaf, memory_order_relaxed);
     *leaf = l;
     how = claim_suspended(l, &s);
     if (COGEN_LIKELY(how != NOT_TAKEN)) {

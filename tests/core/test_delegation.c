@@ -406,3 +406,75 @@ TEST(yield_from_deep_chain_builds_sends_and_ends)
     CHECK_EQ_INT(cogen_close(g), 0); /* closes every level, innermost first */
     cogen_free(g);
 }
+
+/* A delegator in the middle of a chain, addressed directly. Its own `leaf`
+ * link is stale once it has joined another chain and moved to a second
+ * sub: here it points to a slot freed and reused by an unrelated suspended
+ * generator. A send to it must reach the chain's innermost generator and
+ * leave the unrelated one as it was. */
+static void *echo_plus(cogen *self, void *arg)
+{
+    void *got = NULL;
+    while (cogen_yield(self, V(I(got) + I(arg)), &got) == COGEN_SENT && I(got) >= 0)
+        ;
+    return V(I(arg));
+}
+
+static void *two_subs(cogen *self, void *arg)
+{
+    cogen **subs = arg;
+    void *r = NULL;
+    (void)cogen_yield_from(self, subs[0], &r);
+    tlogf("first:%d ", I(r));
+    (void)cogen_yield_from(self, subs[1], &r);
+    tlogf("second:%d ", I(r));
+    return V(I(r) * 10);
+}
+
+static void *delegates_to_arg_quietly(cogen *self, void *sub)
+{
+    void *r = NULL;
+    (void)cogen_yield_from(self, sub, &r);
+    return r;
+}
+
+TEST(yield_from_send_to_a_middle_delegator_with_a_stale_leaf)
+{
+    cogen *subs[2];
+    cogen *mid, *outer, *unrelated;
+    uintptr_t stale;
+    void *out;
+    subs[0] = mk(echo_plus, V(100), "first");
+    subs[1] = mk(echo_plus, V(200), "second");
+    mid = mk(two_subs, subs, "mid");
+    CHECK_EQ_INT(cogen_next(mid, &out), COGEN_YIELDED); /* mid's own chain: leaf = first */
+    CHECK_EQ_INT(I(out), 100);
+    outer = mk(delegates_to_arg_quietly, mid, "outer");
+    CHECK_EQ_INT(cogen_next(outer, &out), COGEN_YIELDED);        /* mid joins outer's chain */
+    CHECK_EQ_INT(cogen_send(outer, V(-1), &out), COGEN_YIELDED); /* first ends; mid on second */
+    CHECK_EQ_INT(I(out), 200);
+    CHECK_STR(tlog, "first:100 ");
+    stale = (uintptr_t)subs[0];
+    cogen_free(subs[0]);                          /* the slot mid's stale link points to ... */
+    unrelated = mk(echo_plus, V(7), "unrelated"); /* ... now holds this one */
+    CHECK((uintptr_t)unrelated == stale); /* the thread's slot cache is last in, first out */
+    CHECK_EQ_INT(cogen_next(unrelated, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 7);
+    CHECK_EQ_INT(cogen_send(mid, V(5), &out), COGEN_YIELDED); /* reaches second */
+    CHECK_EQ_INT(I(out), 205);
+    /* a throw ends second's loop: it returns, and mid with it, to this
+     * call (addressed to mid); outer finds its sub ended when next sent */
+    CHECK_EQ_INT(cogen_throw(mid, 9, "boom", &out), COGEN_RETURNED);
+    CHECK_EQ_INT(I(out), 2000);
+    CHECK_STR(tlog, "first:100 second:200 ");
+    CHECK_EQ_INT(cogen_getstate(subs[1]), COGEN_CLOSED);
+    CHECK_EQ_INT(cogen_getstate(mid), COGEN_CLOSED);
+    CHECK_EQ_INT(cogen_send(unrelated, V(1), &out), COGEN_YIELDED); /* untouched */
+    CHECK_EQ_INT(I(out), 8);
+    CHECK_EQ_INT(cogen_next(outer, &out), COGEN_RETURNED); /* as in CPython: None */
+    CHECK(out == NULL);
+    cogen_free(unrelated);
+    cogen_free(outer);
+    cogen_free(mid);
+    cogen_free(subs[1]);
+}
