@@ -40,9 +40,11 @@
 #ifdef COGEN_TEST_HOOKS
 COGEN_HIDDEN bool cogen__fail_now(void);
 COGEN_HIDDEN void cogen__count_switch(void);
+COGEN_HIDDEN void cogen__count_put_back(void);
 #else
 #define cogen__fail_now() false
 #define cogen__count_switch() ((void)0)
+#define cogen__count_put_back() ((void)0)
 #endif
 
 /* The test-side controls, present in test builds only. */
@@ -58,6 +60,9 @@ COGEN_TEST_API int cogen__guards_by_mprotect(void);
 COGEN_TEST_API long cogen__stacks_pooled(void);
 /* Context switches made by the library since the program started. */
 COGEN_TEST_API long cogen__switch_count(void);
+/* Generators claimed and put back at once because they were not, or no
+ * longer, the innermost of the chain a call was addressed to. */
+COGEN_TEST_API long cogen__put_back_count(void);
 /* Non-zero once generators are taken by claims biased to one thread
  * (x86-64 with membarrier, not in sanitizer builds); how many biases
  * other threads have revoked since the program started. */

@@ -5,7 +5,8 @@
  * first. Tests arm a countdown (cogen__fail_after) and walk it through
  * every such point, checking each failure is a clean error. Switch
  * counting: lets tests check that a send through a yield_from chain costs
- * the same number of switches whatever the chain's depth.
+ * the same number of switches whatever the chain's depth; put-back
+ * counting, that a send takes no generator outside the chain it goes to.
  */
 #include "shared.h"
 
@@ -16,7 +17,7 @@
 
 static atomic_long countdown = -1; /* < 0: disarmed */
 static atomic_long failures;
-static atomic_long switches;
+static atomic_long switches, put_backs;
 
 void cogen__count_switch(void)
 {
@@ -26,6 +27,16 @@ void cogen__count_switch(void)
 long cogen__switch_count(void)
 {
     return atomic_load(&switches);
+}
+
+void cogen__count_put_back(void)
+{
+    atomic_fetch_add_explicit(&put_backs, 1, memory_order_relaxed);
+}
+
+long cogen__put_back_count(void)
+{
+    return atomic_load(&put_backs);
 }
 
 void cogen__fail_after(long n)

@@ -86,8 +86,11 @@ struct cogen {
     bool finishing; /* cleanups are running: no more yields */
     bool retired;   /* overflowed under COGEN_OVERFLOW_ERROR: its stack is not reused */
     /* A yield_from chain (see take): every member points to the chain's
-     * outermost generator (`top`), whose `leaf` is the innermost. Read
-     * without the chain's claim, so atomic; written only by its holder. */
+     * outermost generator (`top`), whose `leaf` is the innermost; the
+     * others' `leaf` points to themselves, so that a send to a delegator
+     * in the middle of a chain that reads it (take_fast) finds a generator
+     * it cannot claim, never a stale pointer. Read without the chain's
+     * claim, so atomic; written only by its holder. */
     _Atomic(cogen *) top;
     _Atomic(cogen *) leaf;
     /* Unique per generator ever made (see call_error), so that a thread's
@@ -536,6 +539,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
             *from = COGEN_CREATED;
             return seen;
         }
+        cogen__count_put_back();
         set_state(seen, COGEN_CREATED); /* not g's innermost any more: put it back */
     }
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
@@ -555,6 +559,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
             *from = s;
             return l;
         }
+        cogen__count_put_back();
         set_state(l, s); /* not g's innermost any more: put it back */
     }
     *from = COGEN_RUNNING;
@@ -576,9 +581,8 @@ static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, coge
      * path to the switch (with no locked instruction, they would be on
      * it), and check them after. A delegator is usually its chain's
      * outermost, whose `leaf` is the innermost: one load instead of
-     * chain_leaf's two. Sent to a delegator in the middle of a chain, that
-     * reads a stale pointer (a slot that stays mapped), which the check
-     * after the claim refuses: take_slow then reads the links properly. */
+     * chain_leaf's two. A delegator in the middle of a chain reads itself
+     * there, which it cannot claim: take_slow then reads the links. */
     if (COGEN_UNLIKELY(atomic_load_explicit(&g->state, memory_order_relaxed) == DELEGATING))
         l = atomic_load_explicit(&g->leaf, memory_order_relaxed);
     *leaf = l;
@@ -586,6 +590,7 @@ static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, coge
     if (COGEN_LIKELY(how != NOT_TAKEN)) {
         if (COGEN_LIKELY(chain_leaf(g) == l))
             return how;
+        cogen__count_put_back();
         set_state(l, s); /* not g's innermost any more: put it back */
     }
     *seen = s;
@@ -1419,6 +1424,8 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     top = atomic_load_explicit(&self->top, memory_order_relaxed);
     for (cogen *m = sub; m; m = m->delegate)
         atomic_store_explicit(&m->top, top, memory_order_relaxed);
+    /* No longer an outermost: its leaf link points to itself (see cogen) */
+    atomic_store_explicit(&sub->leaf, sub, memory_order_relaxed);
     self->delegate = sub;
     sub->parent = self;
     atomic_store_explicit(&top->leaf, leaf, memory_order_relaxed);

@@ -407,11 +407,11 @@ TEST(yield_from_deep_chain_builds_sends_and_ends)
     cogen_free(g);
 }
 
-/* A delegator in the middle of a chain, addressed directly. Its own `leaf`
- * link is stale once it has joined another chain and moved to a second
- * sub: here it points to a slot freed and reused by an unrelated suspended
- * generator. A send to it must reach the chain's innermost generator and
- * leave the unrelated one as it was. */
+/* A delegator in the middle of a chain, addressed directly, after it has
+ * joined another chain and moved to a second sub, the slot of its first
+ * sub now holding an unrelated suspended generator: a send to it must reach
+ * the chain's innermost generator and leave the unrelated one as it was
+ * (what the delegator's own `leaf` link said before it joined is stale). */
 static void *echo_plus(cogen *self, void *arg)
 {
     void *got = NULL;
@@ -443,6 +443,7 @@ TEST(yield_from_send_to_a_middle_delegator_with_a_stale_leaf)
     cogen *subs[2];
     cogen *mid, *outer, *unrelated;
     uintptr_t stale;
+    long put_backs;
     void *out;
     subs[0] = mk(echo_plus, V(100), "first");
     subs[1] = mk(echo_plus, V(200), "second");
@@ -460,8 +461,11 @@ TEST(yield_from_send_to_a_middle_delegator_with_a_stale_leaf)
     CHECK((uintptr_t)unrelated == stale); /* the thread's slot cache is last in, first out */
     CHECK_EQ_INT(cogen_next(unrelated, &out), COGEN_YIELDED);
     CHECK_EQ_INT(I(out), 7);
+    put_backs = cogen__put_back_count();
     CHECK_EQ_INT(cogen_send(mid, V(5), &out), COGEN_YIELDED); /* reaches second */
     CHECK_EQ_INT(I(out), 205);
+    /* without taking the unrelated one, not even for an instant */
+    CHECK_EQ_INT(cogen__put_back_count(), put_backs);
     /* a throw ends second's loop: it returns, and mid with it, to this
      * call (addressed to mid); outer finds its sub ended when next sent */
     CHECK_EQ_INT(cogen_throw(mid, 9, "boom", &out), COGEN_RETURNED);
