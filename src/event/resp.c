@@ -152,18 +152,35 @@ static void read_line(cogen_resp_parser *rp, cogen_input *in, cogen_resp_value *
     v->len = len;
 }
 
-static void read_bulk(cogen_resp_parser *rp, cogen_input *in, cogen_resp_value *v)
+/* The length that opens a bulk string or an array: -1 (RESP's nil: v is
+ * made NIL), else checked against `max`; the parse fails on any other
+ * negative length (`negative`) and on one above max (`too_long`).
+ * *start is where the length began. */
+static long long read_length(cogen_resp_parser *rp, cogen_input *in, cogen_resp_value *v,
+                             unsigned long long max, const char *negative, const char *too_long,
+                             unsigned long long *start)
 {
-    unsigned long long start = cogen_parser_offset(rp->ps);
-    long long n = read_number(rp, in);
+    long long n;
+    *start = cogen_parser_offset(rp->ps);
+    n = read_number(rp, in);
     if (n == -1) {
         v->type = COGEN_RESP_NIL;
-        return;
+        return -1;
     }
     if (n < 0)
-        cogen_parser_fail(rp->ps, COGEN_ESYNTAX, start, "negative bulk length");
-    if ((unsigned long long)n > rp->lim.max_bulk)
-        cogen_parser_fail(rp->ps, COGEN_ELIMIT, start, "bulk string too long");
+        cogen_parser_fail(rp->ps, COGEN_ESYNTAX, *start, "%s", negative);
+    if ((unsigned long long)n > max)
+        cogen_parser_fail(rp->ps, COGEN_ELIMIT, *start, "%s", too_long);
+    return n;
+}
+
+static void read_bulk(cogen_resp_parser *rp, cogen_input *in, cogen_resp_value *v)
+{
+    unsigned long long start;
+    long long n = read_length(rp, in, v, rp->lim.max_bulk, "negative bulk length",
+                              "bulk string too long", &start);
+    if (n < 0)
+        return;
     size_t len = (size_t)n, got = 0;
     char *s = arena_alloc(rp, len + 1);
     while (got < len) {
@@ -193,16 +210,11 @@ typedef struct slot {
 
 static void read_array(cogen_resp_parser *rp, cogen_input *in, cogen_resp_value *v)
 {
-    unsigned long long start = cogen_parser_offset(rp->ps);
-    long long n = read_number(rp, in);
-    if (n == -1) {
-        v->type = COGEN_RESP_NIL;
-        return;
-    }
+    unsigned long long start;
+    long long n = read_length(rp, in, v, rp->lim.max_elems, "negative array length",
+                              "array too long", &start);
     if (n < 0)
-        cogen_parser_fail(rp->ps, COGEN_ESYNTAX, start, "negative array length");
-    if ((unsigned long long)n > rp->lim.max_elems)
-        cogen_parser_fail(rp->ps, COGEN_ELIMIT, start, "array too long");
+        return;
     if (++rp->depth > rp->lim.max_depth)
         cogen_parser_fail(rp->ps, COGEN_ELIMIT, start - 1, "arrays nested too deep");
     v->n = (size_t)n;
