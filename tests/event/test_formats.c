@@ -107,6 +107,8 @@ TEST(resp_errors_and_limits)
     resp_expect(S("+OK\rX"), "ERR -300 @4 CR not followed by LF");
     resp_expect(S("$3\r\nabcd\r\n"), "ERR -300 @7 bulk string longer than announced");
     resp_expect(S("$-2\r\n"), "ERR -300 @1 negative bulk length");
+    resp_expect(S("*-2\r\n"), "ERR -300 @1 negative array length");
+    resp_expect(S("$-1\r\n*-1\r\n"), "nil nil ");
     resp_expect(S(":99999999999999999999\r\n"), "ERR -300 @1 number too large");
     resp_expect(S("*2\r\n:1\r\n"), "ERR -303 @8 input ended inside a reply");
     resp_expect(S("$10\r\nabc"), "ERR -303 @8 input ended inside a reply");
