@@ -6,6 +6,8 @@
  * table of nanoseconds per request (median of interleaved rounds).
  *
  *   http_bench [ROUNDS]        (run.sh pins it to one CPU) */
+#include "../bench.h"
+
 #include <cogen.h>
 #include <cogen/http.h>
 
@@ -36,13 +38,6 @@ static const char request[] =
 #define REQ_LEN (sizeof request - 1)
 
 static volatile size_t sink; /* keeps results alive */
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* ---- cogen: feed chunks until the head is complete */
 static cogen_http_parser *hp;
@@ -140,12 +135,6 @@ typedef struct variant {
     void (*run)(size_t chunk);
 } variant;
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 7;
@@ -169,10 +158,10 @@ int main(int argc, char **argv)
             for (int v = 0; v < NV; v++) {
                 long iters = chunks[c] == 1 ? 20000 : 200000;
                 variants[v].run(chunks[c]); /* warm */
-                double t0 = now_ns();
+                double t0 = bench_now();
                 for (long i = 0; i < iters; i++)
                     variants[v].run(chunks[c]);
-                t[v][c][round] = (now_ns() - t0) / (double)iters;
+                t[v][c][round] = (bench_now() - t0) / (double)iters;
             }
         }
     }
@@ -183,7 +172,7 @@ int main(int argc, char **argv)
     for (int v = 0; v < NV; v++) {
         printf("| %s |", variants[v].name);
         for (int c = 0; c < NC; c++) {
-            qsort(t[v][c], (size_t)rounds, sizeof(double), cmp);
+            qsort(t[v][c], (size_t)rounds, sizeof(double), bench_cmp_double);
             med[v][c] = t[v][c][rounds / 2];
             printf(" %.0f |", med[v][c]);
         }

@@ -5,6 +5,8 @@
  * per reply (median of interleaved rounds).
  *
  *   resp_bench [ROUNDS] */
+#include "../bench.h"
+
 #include <cogen.h>
 #include <cogen/resp.h>
 
@@ -17,13 +19,6 @@
 static char reply[65536];
 static size_t reply_len;
 static volatile size_t sink;
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static cogen_resp_parser *rp;
 
@@ -63,12 +58,6 @@ static void run_hiredis(size_t chunk)
     redisReaderFree(r);
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 7;
@@ -91,10 +80,10 @@ int main(int argc, char **argv)
             for (int v = 0; v < NV; v++) {
                 long iters = chunks[c] < 64 ? 300 : 2000;
                 run[v](chunks[c]);
-                double t0 = now_ns();
+                double t0 = bench_now();
                 for (long i = 0; i < iters; i++)
                     run[v](chunks[c]);
-                t[v][c][round] = (now_ns() - t0) / (double)iters / 1000.0;
+                t[v][c][round] = (bench_now() - t0) / (double)iters / 1000.0;
             }
     printf("MGET reply of 1000 10-byte values (%zu bytes); us per reply, median of %d rounds\n\n",
            reply_len, rounds);
@@ -104,7 +93,7 @@ int main(int argc, char **argv)
     for (int v = 0; v < NV; v++) {
         printf("| %s |", names[v]);
         for (int c = 0; c < NC; c++) {
-            qsort(t[v][c], (size_t)rounds, sizeof(double), cmp);
+            qsort(t[v][c], (size_t)rounds, sizeof(double), bench_cmp_double);
             med[v][c] = t[v][c][rounds / 2];
             printf(" %.1f |", med[v][c]);
         }
