@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The engine: many generators, stacks, pool reuse, failure injection. */
 #include "harness.h"
+#include "overflow_body.h"
 
 #include "shared.h"
 #include <cogen.h>
@@ -233,23 +234,6 @@ TEST(current_is_the_running_generator)
     CHECK_EQ_INT(cogen_next(g, NULL), COGEN_RETURNED);
     CHECK(cogen_current() == NULL);
     cogen_free(g);
-}
-
-static volatile int runaway_limit = 1 << 30; /* never reached: opaque to the compiler */
-static int runaway(int depth)
-{
-    volatile char frame[256];
-    frame[0] = (char)depth;
-    if (depth == runaway_limit)
-        return 0;
-    return runaway(depth + 1) + frame[0];
-}
-
-static void *overflows(cogen *self, void *arg)
-{
-    (void)arg;
-    cogen_yield(self, NULL, NULL);
-    return V(runaway(0));
 }
 
 /* Unbounded recursion hits the guard: the process says which generator

@@ -4,6 +4,7 @@
  * mappings is explained. Each case sets COGEN_GUARD before the process's
  * first generator, so CTest runs each in its own process. */
 #include "harness.h"
+#include "overflow_body.h"
 
 #include "shared.h"
 #include <cogen.h>
@@ -13,24 +14,6 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static volatile int runaway_limit = 1 << 30;
-
-static int runaway(int depth)
-{
-    volatile char frame[256];
-    frame[0] = (char)depth;
-    if (depth == runaway_limit)
-        return 0;
-    return runaway(depth + 1) + frame[0];
-}
-
-static void *overflows(cogen *self, void *arg)
-{
-    (void)arg;
-    cogen_yield(self, NULL, NULL);
-    return V(runaway(0));
-}
 
 /* Runs fn in a child with stderr into buf; returns the wait status. */
 static int in_child(void (*fn)(void), char *buf, size_t cap)
