@@ -479,19 +479,28 @@ static inline __attribute__((always_inline)) enum taken claim_suspended(cogen *l
 #endif
 }
 
-/* The same out of line, for any state l was seen in (SUSPENDED or
- * CREATED), revoking another thread's bias first (bias.c). A first
- * resume on a thread that has its number is done here. */
-static bool claim_from(cogen *l, int from)
+/* A first resume's claim, inline and without a call: false if l is not
+ * CREATED any more, or this thread has no number yet (cogen__claim_locked
+ * gives it one). */
+static inline __attribute__((always_inline)) bool claim_created(cogen *l)
 {
 #ifdef COGEN_BIASED_CLAIMS
     uint64_t created = cogen__claim_pack(COGEN_CREATED, COGEN__BIAS_NONE);
-    if (from == COGEN_CREATED && cogen__me.number != COGEN__NO_CLAIMER &&
-        __atomic_compare_exchange_n(claim_word(l), &created,
-                                    cogen__claim_pack(COGEN_RUNNING, cogen__me.number), false,
-                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return true;
+    return cogen__me.number != COGEN__NO_CLAIMER &&
+           __atomic_compare_exchange_n(claim_word(l), &created,
+                                       cogen__claim_pack(COGEN_RUNNING, cogen__me.number), false,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+#else
+    return claim(l, COGEN_CREATED);
 #endif
+}
+
+/* The same out of line, for any state l was seen in (SUSPENDED or
+ * CREATED), revoking another thread's bias first (bias.c). */
+static bool claim_from(cogen *l, int from)
+{
+    if (from == COGEN_CREATED && claim_created(l))
+        return true;
     return cogen__claim_locked(&l->state, from);
 }
 
@@ -1038,12 +1047,6 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
         errno = EINVAL;
         return COGEN_ERROR;
     }
-    /* A first resume, without take_slow's loop (nor its frame). */
-    if (seen == COGEN_CREATED && leaf == g && !value && claim_from(g, COGEN_CREATED)) {
-        if (COGEN_LIKELY(chain_leaf(g) == g))
-            return resume(g, g, COGEN_SENT, NULL, out, false);
-        set_state(g, COGEN_CREATED); /* not its chain's innermost: see take_slow */
-    }
     leaf = take_slow(g, &from, leaf, seen);
     if (leaf) {
         if (COGEN_UNLIKELY(from == COGEN_CREATED && value)) {
@@ -1060,6 +1063,19 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
     return refuse_busy(g);
 }
 
+/* A first resume, frameless like cogen_send's fast path (send_slow's frame
+ * cost about 1 ns of a create+run+destroy, measured with the end above in
+ * place: BENCHMARKS.md). Anything unusual goes to send_slow. */
+__attribute__((noinline)) static int first_resume(cogen *g, void **out)
+{
+    if (COGEN_LIKELY(claim_created(g))) {
+        if (COGEN_LIKELY(chain_leaf(g) == g))
+            return resume(g, g, COGEN_SENT, NULL, out, false);
+        set_state(g, COGEN_CREATED); /* not its chain's innermost: see take_slow */
+    }
+    return send_slow(g, NULL, out, g, COGEN_CREATED);
+}
+
 int cogen_send(cogen *g, void *value, void **out)
 {
     cogen *leaf = NULL;
@@ -1070,6 +1086,8 @@ int cogen_send(cogen *g, void *value, void **out)
             return resume(g, leaf, COGEN_SENT, value, out, true);
         if (how == TAKEN)
             return resume(g, leaf, COGEN_SENT, value, out, false);
+        if (seen == COGEN_CREATED && leaf == g && !value)
+            return first_resume(g, out);
     }
     return send_slow(g, value, out, leaf, seen);
 }
