@@ -47,6 +47,20 @@ static uintptr_t create(void *ctx, uint64_t n)
     return acc;
 }
 
+/* ---- create and destroy without running (not in the driver's table: the
+ * part of create+run+destroy that is not the run) */
+static uintptr_t new_free(void *ctx, uint64_t n)
+{
+    uintptr_t acc = 0;
+    (void)ctx;
+    for (uint64_t i = 0; i < n; i++) {
+        cogen *g = cogen_new(ret_arg, (void *)(uintptr_t)i, NULL);
+        acc += (uintptr_t)g;
+        cogen_free(g);
+    }
+    return acc;
+}
+
 /* ---- send through a chain of delegators (yield_from) */
 static void *delegator(cogen *self, void *sub)
 {
@@ -132,6 +146,8 @@ int main(int argc, char **argv)
         cogen_free(g);
     } else if (!strcmp(w, "create")) {
         bench_report_time("cogen", w, create, NULL);
+    } else if (!strcmp(w, "new_free")) {
+        bench_report_time("cogen", w, new_free, NULL);
     } else if (!strcmp(w, "create_nopool")) {
         bench_report_na("cogen", w,
                         "cogen has no switch to bypass its stack pool; the floor and fcontext "
