@@ -17,6 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cogen;
+
+/* What a fresh context runs: body(g, arg), then end(g, what body
+ * returned). end never returns: it switches away for good. */
+typedef void *(*cogen__ctx_body)(struct cogen *g, void *arg);
+typedef void (*cogen__ctx_end)(struct cogen *g, void *result);
+
 #ifdef COGEN_SWITCH_UCONTEXT
 #include <fenv.h>
 #include <ucontext.h>
@@ -25,8 +32,10 @@ typedef struct cogen_ctx {
      * it (so that a cogen_ctx can be copied: a ucontext_t cannot, glibc's
      * points into itself), or at the top of its stack for a fresh one. */
     ucontext_t *uc;
-    void (*entry)(void *);
+    cogen__ctx_body body;
+    struct cogen *g;
     void *arg;
+    cogen__ctx_end end;
 } cogen_ctx;
 #else
 typedef struct cogen_ctx {
@@ -34,9 +43,16 @@ typedef struct cogen_ctx {
 } cogen_ctx;
 #endif
 
-/* Prepares `ctx` so that the first switch to it calls entry(arg) on the
- * stack [lo, hi). `hi` must be 16-byte aligned. entry must never return. */
-void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg);
+/* Prepares `ctx` so that the first switch to it calls body(g, arg) on the
+ * stack [lo, hi), then goes on to end(g, result), which must not return
+ * (it switches away for good). Both are entered as the ABI wants a called
+ * function entered, stack alignment included. The engine calls the body
+ * itself, so that no C function of ours sits between the body and the
+ * bottom of its stack, calling it and never returning: on x86-64 that
+ * cost about 2 ns of a 22 ns create+run+destroy (BENCHMARKS.md). `hi` must
+ * be 16-byte aligned. */
+void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, struct cogen *g,
+                     void *arg, cogen__ctx_end end);
 
 /* Saves the running context into `from` and resumes `to`; returns when
  * someone switches back to `from`. It is made to end a call on both

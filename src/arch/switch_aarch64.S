@@ -85,20 +85,30 @@ cogen__ctx_jump:
     .cfi_endproc
     .size   cogen__ctx_jump, .-cogen__ctx_jump
 
-/* First code on a fresh stack: entry in x19, its argument in x20. Reached
- * by RESUME: with BTI that is `ret`, which needs no landing pad. */
+/* First code on a fresh stack: the body in x19, its generator in x20, its
+ * argument in x21, the end in x22, all callee-saved, so they are still
+ * there when the body returns. The end is reached by a branch, not a call
+ * that would never return (see the x86-64 file), through x16, which a
+ * `bti c` landing pad accepts from `br`; x30 still holds the body's return
+ * address. The end must not return. Reached by RESUME: with BTI that is
+ * `ret`, which needs no landing pad. */
     .type   cogen__ctx_trampoline, %function
     .p2align 4
 cogen__ctx_trampoline:
     .cfi_startproc
     .cfi_undefined x30
     mov     x0, x20
+    mov     x1, x21
     blr     x19
-    brk     #0
+    mov     x1, x0
+    mov     x0, x20
+    mov     x16, x22
+    br      x16
     .cfi_endproc
     .size   cogen__ctx_trampoline, .-cogen__ctx_trampoline
 
-/* void cogen__ctx_init(cogen_ctx *ctx (x0), char *lo (x1), char *hi (x2), entry (x3), arg (x4)) */
+/* void cogen__ctx_init(cogen_ctx *ctx (x0), char *lo (x1), char *hi (x2), body (x3),
+ *                      struct cogen *g (x4), void *arg (x5), end (x6)) */
     .globl  cogen__ctx_init
     .hidden cogen__ctx_init
     .type   cogen__ctx_init, %function
@@ -107,12 +117,13 @@ cogen__ctx_init:
     .cfi_startproc
     BTI_C
     sub     x9, x2, #160
-    /* zero the whole frame, then set x19, x20, x30 */
+    /* zero the whole frame, then set x19-x22 and x30 */
     mov     x10, x9
 1:  stp     xzr, xzr, [x10], #16
     cmp     x10, x2
     b.lo    1b
-    stp     x3, x4, [x9, #0]            /* x19 = entry, x20 = arg */
+    stp     x3, x4, [x9, #0]            /* x19 = body, x20 = g */
+    stp     x5, x6, [x9, #16]           /* x21 = arg, x22 = end */
     adr     x10, cogen__ctx_trampoline
     str     x10, [x9, #88]              /* x30 */
     str     x9, [x0]

@@ -60,16 +60,21 @@ static int arrive(void)
 static void ctx_start(unsigned hi, unsigned lo)
 {
     cogen_ctx *ctx = (cogen_ctx *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
+    cogen__ctx_end end = ctx->end;
+    struct cogen *g = ctx->g;
     (void)arrive();
-    ctx->entry(ctx->arg);
+    end(g, ctx->body(g, ctx->arg));
     abort();
 }
 
-void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg)
+void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, struct cogen *g,
+                     void *arg, cogen__ctx_end end)
 {
     uintptr_t c = (uintptr_t)ctx;
-    ctx->entry = entry;
+    ctx->body = body;
+    ctx->g = g;
     ctx->arg = arg;
+    ctx->end = end;
     /* The first context is kept above the stack it runs on. */
     ctx->uc = (ucontext_t *)(((uintptr_t)hi - sizeof(ucontext_t)) & ~(uintptr_t)63);
     getcontext(ctx->uc);

@@ -56,10 +56,15 @@ cogen__ctx_jump:
     .size   cogen__ctx_jump, .-cogen__ctx_jump
 
 /*
- * First code run on a fresh stack: cogen__ctx_init left entry in r12 and
- * its argument in r13. The stack pointer is 16-byte aligned here, as the
- * ABI wants it before a call. entry never returns; ud2 traps if it does.
- * The undefined return address ends debugger backtraces here.
+ * First code run on a fresh stack: cogen__ctx_init left the body in r12,
+ * its generator in r13, its argument in r14 and the end in r15, all
+ * callee-saved, so they are still there when the body returns. The stack
+ * pointer is 16-byte aligned here, as the ABI wants it before a call. The
+ * end is reached by a jump, with the stack as a call would leave it (the
+ * body's return address, just popped, above it): a call that never
+ * returns, or a store of another return address, each cost about 1 ns of
+ * a create+run+destroy (BENCHMARKS.md). The end must not return (it would
+ * run again). The undefined return address ends debugger backtraces here.
  */
     .type   cogen__ctx_trampoline, @function
     .p2align 4
@@ -67,12 +72,17 @@ cogen__ctx_trampoline:
     .cfi_startproc
     .cfi_undefined rip
     movq    %r13, %rdi
+    movq    %r14, %rsi
     callq   *%r12
-    ud2
+    movq    %r13, %rdi
+    movq    %rax, %rsi
+    subq    $8, %rsp
+    jmpq    *%r15
     .cfi_endproc
     .size   cogen__ctx_trampoline, .-cogen__ctx_trampoline
 
-/* void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, void (*entry)(void *), void *arg) */
+/* void cogen__ctx_init(cogen_ctx *ctx (rdi), char *lo (rsi), char *hi (rdx), body (rcx),
+ *                      struct cogen *g (r8), void *arg (r9), end (8(%rsp))) */
     .globl  cogen__ctx_init
     .hidden cogen__ctx_init
     .type   cogen__ctx_init, @function
@@ -84,10 +94,11 @@ cogen__ctx_init:
     movq    %rax, -8(%rdx)
     movq    $0, -16(%rdx)       /* rbp = 0: ends frame-pointer walks */
     movq    $0, -24(%rdx)       /* rbx */
-    movq    %rcx, -32(%rdx)     /* r12 = entry */
-    movq    %r8, -40(%rdx)      /* r13 = arg */
-    movq    $0, -48(%rdx)       /* r14 */
-    movq    $0, -56(%rdx)       /* r15 */
+    movq    %rcx, -32(%rdx)     /* r12 = body */
+    movq    %r8, -40(%rdx)      /* r13 = g */
+    movq    %r9, -48(%rdx)      /* r14 = arg */
+    movq    8(%rsp), %rax
+    movq    %rax, -56(%rdx)     /* r15 = end */
     leaq    -56(%rdx), %rax
     movq    %rax, (%rdi)
     ret

@@ -814,19 +814,22 @@ static bool drop_dangling_defers(cogen *g, const char *live)
     return dropped;
 }
 
-static void entry(void *arg)
+/* Where a body that returned ends (called by the engine's trampoline,
+ * see cogen__ctx_init), but for the common end. */
+__attribute__((noinline)) static void body_returned_slow(cogen *g, void *r)
 {
-    cogen *g = arg;
-    void *r;
-    arrive(g);
-    r = g->fn(g, g->arg);
-    if (COGEN_UNLIKELY(g->ndefers) &&
-        drop_dangling_defers(g, (const char *)__builtin_frame_address(0))) {
+    /* Everything below the control block is the body's returned frames. */
+    if (COGEN_UNLIKELY(g->ndefers) && drop_dangling_defers(g, (const char *)g)) {
         (void)fail(g, COGEN_EINVAL,
                    "cogen_defer: a cleanup's argument points into the body's frame, gone when it "
                    "returned; cleanup not run (end the body with cogen_return)");
         finish(g, COGEN_ERROR, NULL);
     }
+    finish(g, COGEN_RETURNED, r);
+}
+
+static void body_returned(cogen *g, void *r)
+{
 #ifndef COGEN_SAN_SWITCH
     /* The common end (nothing to clean up, resumed directly, no
      * environment of its own) as a tail call to the switch, without
@@ -842,8 +845,18 @@ static void entry(void *arg)
         return; /* never reached: nobody switches back to a finished body */
     }
 #endif
-    finish(g, COGEN_RETURNED, r);
+    body_returned_slow(g, r);
 }
+
+#ifdef COGEN_SAN_SWITCH
+/* Sanitizer builds are told where the first switch landed before the body
+ * runs. */
+static void *run_body(cogen *g, void *arg)
+{
+    arrive(g);
+    return g->fn(g, arg);
+}
+#endif
 
 /* ------------------------------------------------------------- lifetime */
 
@@ -944,7 +957,11 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, (const char *)g);
-    cogen__ctx_init(&g->ctx, st.lo, (char *)g, entry, g);
+#ifdef COGEN_SAN_SWITCH
+    cogen__ctx_init(&g->ctx, st.lo, (char *)g, run_body, g, arg, body_returned);
+#else
+    cogen__ctx_init(&g->ctx, st.lo, (char *)g, fn, g, arg, body_returned);
+#endif
     if (flags & COGEN_PRIMED)
         return prime(g);
     return g;

@@ -30,9 +30,18 @@ __attribute__((constructor)) static void register_stacks(void)
     REGISTER_STACK(b_stack);
 }
 
-/* Ping-pong: main <-> a. */
-static void pingpong_entry(void *arg)
+/* The end of a context whose body returns; these bodies never do. */
+static void never_ends(struct cogen *g, void *result)
 {
+    (void)g;
+    (void)result;
+    abort();
+}
+
+/* Ping-pong: main <-> a. */
+static void *pingpong_entry(struct cogen *g, void *arg)
+{
+    (void)g;
     (void)arg;
     for (a_rounds = 0; a_rounds < ROUNDS; a_rounds++) {
         regs_frame f;
@@ -46,7 +55,8 @@ static void pingpong_entry(void *arg)
 
 TEST(raw_switch_ping_pong)
 {
-    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, pingpong_entry, NULL);
+    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, pingpong_entry, NULL, NULL,
+                    never_ends);
     for (int i = 0; i <= ROUNDS; i++) {
         regs_frame f;
         regs_fill(&f, (unsigned)i);
@@ -58,8 +68,9 @@ TEST(raw_switch_ping_pong)
 
 /* A ring: main -> a -> b -> main, each switch made with the switching
  * side's own values in the registers. */
-static void ring_a(void *arg)
+static void *ring_a(struct cogen *g, void *arg)
 {
+    (void)g;
     (void)arg;
     for (a_rounds = 0; a_rounds < ROUNDS; a_rounds++) {
         regs_frame f;
@@ -71,8 +82,9 @@ static void ring_a(void *arg)
     abort();
 }
 
-static void ring_b(void *arg)
+static void *ring_b(struct cogen *g, void *arg)
 {
+    (void)g;
     (void)arg;
     for (b_rounds = 0; b_rounds < ROUNDS; b_rounds++) {
         regs_frame f;
@@ -86,8 +98,8 @@ static void ring_b(void *arg)
 
 TEST(raw_switch_ring_of_three)
 {
-    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, ring_a, NULL);
-    cogen__ctx_init(&b_ctx, b_stack, b_stack + sizeof b_stack, ring_b, NULL);
+    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, ring_a, NULL, NULL, never_ends);
+    cogen__ctx_init(&b_ctx, b_stack, b_stack + sizeof b_stack, ring_b, NULL, NULL, never_ends);
     for (int i = 0; i <= ROUNDS; i++) {
         regs_frame f;
         regs_fill(&f, (unsigned)i);
@@ -98,11 +110,12 @@ TEST(raw_switch_ring_of_three)
     CHECK_EQ_INT(b_rounds, ROUNDS);
 }
 
-/* The first switch into a fresh context starts entry(arg) with the stack
+/* The first switch into a fresh context starts body(g, arg) with the stack
  * aligned as the ABI wants at a function's entry. */
 static uintptr_t fresh_entry_sp;
-static void fresh_entry(void *arg)
+static void *fresh_entry(struct cogen *g, void *arg)
 {
+    (void)g;
     (void)arg;
     fresh_entry_sp = regs_entry_sp();
     (void)cogen__ctx_jump(&a_ctx, &main_ctx, 0, NULL, 0);
@@ -114,10 +127,63 @@ TEST(raw_fresh_context_stack_alignment)
     /* Every 16-byte aligned top of stack, whatever the low bits above that. */
     for (size_t top = STACK_BYTES; top > STACK_BYTES - 256; top -= 16) {
         fresh_entry_sp = 0;
-        cogen__ctx_init(&a_ctx, a_stack, a_stack + top, fresh_entry, NULL);
+        cogen__ctx_init(&a_ctx, a_stack, a_stack + top, fresh_entry, NULL, NULL, never_ends);
         (void)cogen__ctx_jump(&main_ctx, &a_ctx, 0, NULL, 0);
         CHECK(fresh_entry_sp > (uintptr_t)a_stack);
         CHECK(fresh_entry_sp < (uintptr_t)(a_stack + top));
         CHECK_EQ_INT(fresh_entry_sp % 16u, REGS_ENTRY_SP_MOD);
+    }
+}
+
+/* A body that returns: its end gets the generator the body was started
+ * with (kept in a callee-saved register by the engine, across a body that
+ * switched with its own values in all of them) and what the body returned,
+ * and is entered with the stack aligned as the ABI wants. */
+static struct cogen *const the_g = (struct cogen *)(uintptr_t)0x1234560;
+static void *got_arg, *got_result;
+static struct cogen *got_g, *body_g;
+static uintptr_t end_entry_sp;
+
+static void *returns_arg_plus_one(struct cogen *g, void *arg)
+{
+    regs_frame f;
+    body_g = g;
+    got_arg = arg;
+    /* Switch out and back once with known values in every register, so
+     * that the body itself uses them all before it returns. */
+    regs_fill(&f, 4000u);
+    regs_switch(f.vals, f.after, &a_ctx, &main_ctx);
+    regs_check(&f, "returning body");
+    return (char *)arg + 1;
+}
+
+static void records_end(struct cogen *g, void *result)
+{
+    end_entry_sp = regs_entry_sp();
+    got_g = g;
+    got_result = result;
+    (void)cogen__ctx_jump(&a_ctx, &main_ctx, 0, NULL, 0);
+    abort();
+}
+
+TEST(raw_body_that_returns_reaches_its_end)
+{
+    static char arg[4];
+    for (size_t top = STACK_BYTES; top > STACK_BYTES - 64; top -= 16) {
+        regs_frame f;
+        got_g = body_g = NULL;
+        got_arg = got_result = NULL;
+        end_entry_sp = 0;
+        cogen__ctx_init(&a_ctx, a_stack, a_stack + top, returns_arg_plus_one, the_g, arg,
+                        records_end);
+        (void)cogen__ctx_jump(&main_ctx, &a_ctx, 0, NULL, 0); /* to its switch */
+        CHECK(body_g == the_g && got_arg == arg && got_g == NULL);
+        regs_fill(&f, 5000u);
+        regs_switch(f.vals, f.after, &main_ctx, &a_ctx); /* returns, ends */
+        regs_check(&f, "main context");
+        CHECK(got_g == the_g);
+        CHECK(got_result == arg + 1);
+        CHECK(end_entry_sp > (uintptr_t)a_stack && end_entry_sp < (uintptr_t)(a_stack + top));
+        CHECK_EQ_INT(end_entry_sp % 16u, REGS_ENTRY_SP_MOD);
     }
 }
