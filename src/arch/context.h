@@ -49,7 +49,7 @@ typedef struct cogen_ctx {
  * function entered, stack alignment included. The engine calls the body
  * itself, so that no C function of ours sits between the body and the
  * bottom of its stack, calling it and never returning: on x86-64 that
- * cost about 2 ns of a 22 ns create+run+destroy (BENCHMARKS.md). `hi` must
+ * cost about 1 ns of a 21 ns create+run+destroy (BENCHMARKS.md). `hi` must
  * be 16-byte aligned. */
 void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, struct cogen *g,
                      void *arg, cogen__ctx_end end);

@@ -62,9 +62,10 @@ cogen__ctx_jump:
  * pointer is 16-byte aligned here, as the ABI wants it before a call. The
  * end is reached by a jump, with the stack as a call would leave it (the
  * body's return address, just popped, above it): a call that never
- * returns, or a store of another return address, each cost about 1 ns of
- * a create+run+destroy (BENCHMARKS.md). The end must not return (it would
- * run again). The undefined return address ends debugger backtraces here.
+ * returns cost about 4 ns of a 21 ns create+run+destroy, a store of a trap
+ * address as the end's return address about 1 ns (BENCHMARKS.md). The end
+ * must not return (it would run again). The undefined return address ends
+ * debugger backtraces here.
  */
     .type   cogen__ctx_trampoline, @function
     .p2align 4
