@@ -397,6 +397,29 @@ TEST(successful_close_leaves_no_exit_error)
     cogen_free(g);
 }
 
+/* A body that handled a thrown error still has it as its last error; a
+ * close that succeeds puts it back after EXIT, it does not erase it. */
+static void *handles_one_error_then_yields(cogen *self, void *arg)
+{
+    (void)arg;
+    while (cogen_yield(self, NULL, NULL) == COGEN_THROWN)
+        ; /* handled */
+    return NULL;
+}
+
+TEST(successful_close_keeps_the_error_the_body_had)
+{
+    cogen_opts o = {0, "handler", 0};
+    cogen *g = cogen_new(handles_one_error_then_yields, NULL, &o);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(g, 42, "handled", NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 42);
+    CHECK_EQ_INT(cogen_close(g), 0);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 42);
+    CHECK_STR(cogen_last_error(g)->msg, "handled");
+    cogen_free(g);
+}
+
 static void *wraps_what_is_thrown(cogen *self, void *arg)
 {
     (void)arg;
