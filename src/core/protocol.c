@@ -1160,9 +1160,14 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
  * was before. */
 static int close_taken(cogen *g, cogen *leaf)
 {
+    /* The error the body had before, put back after EXIT: most have none,
+     * and an empty record needs no copy (a third of a close's instructions
+     * were these copies). */
+    bool had_error = g->e.err.code != 0;
     cogen__errbuf before;
     int rc;
-    cogen__errbuf_copy(&before, &g->e.err);
+    if (had_error)
+        cogen__errbuf_copy(&before, &g->e.err);
     rc = deliver_exit(g, leaf, NULL);
     if (rc == COGEN_ERROR && cogen_last_error(g)->code == COGEN_EBUSY)
         return rc;
@@ -1170,8 +1175,14 @@ static int close_taken(cogen *g, cogen *leaf)
         return refuse(g, COGEN_EIGNORED, "generator ignored EXIT");
     if (rc == COGEN_ERROR && cogen_last_error(g)->code != COGEN_EEXIT)
         return COGEN_ERROR;
-    if (g->e.err.code == COGEN_EEXIT)
-        copy_error(g, &before.err);
+    if (g->e.err.code == COGEN_EEXIT) {
+        if (had_error) {
+            copy_error(g, &before.err);
+        } else {
+            cogen__errbuf_clear(&g->e);
+            touch_error(g);
+        }
+    }
     return 0;
 }
 
