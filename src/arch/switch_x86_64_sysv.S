@@ -61,9 +61,9 @@ cogen__ctx_jump:
  * callee-saved, so they are still there when the body returns. The stack
  * pointer is 16-byte aligned here, as the ABI wants it before a call. The
  * end is reached by a jump, with the stack as a call would leave it (the
- * body's return address, just popped, above it): a call that never
- * returns cost about 4 ns of a 21 ns create+run+destroy, a store of a trap
- * address as the end's return address about 1 ns (BENCHMARKS.md). The end
+ * body's return address, just popped, above it): in experimental builds
+ * a call that never returns, or a store of a trap address as the end's
+ * return address, made create+run+destroy measurably slower. The end
  * must not return (it would run again). The undefined return address ends
  * debugger backtraces here.
  */
