@@ -148,7 +148,11 @@ typedef struct call_error {
     cogen__errbuf e;
 } call_error;
 
-static _Thread_local call_error call_errors;
+/* initial-exec: no __tls_get_addr call per throw, close or refusal in
+ * libcogen.so. It adds nothing to what a dlopen'ed libcogen.so takes of the
+ * static TLS block: the module's whole block goes there once one variable
+ * of it is initial-exec (see stack.c). */
+static _Thread_local call_error call_errors __attribute__((tls_model("initial-exec")));
 
 /* Reached through an opaque call: code on a generator's stack may have
  * changed threads since the compiler last computed a thread-local address

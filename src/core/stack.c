@@ -79,10 +79,11 @@ typedef struct thread_cache {
 } thread_cache;
 
 /* initial-exec: in libcogen.so a plain %fs-relative access instead of a
- * __tls_get_addr call on every create and free. It takes ~330 bytes of the
- * static TLS block, which a libcogen.so loaded with dlopen draws from
- * glibc's reserve for that purpose (optional_static_tls, 512 bytes by
- * default). */
+ * __tls_get_addr call on every create and free. Once one variable is
+ * initial-exec, the library's whole TLS block (about 1 KiB, every layer's)
+ * must be in the static TLS block: a libcogen.so loaded with dlopen draws
+ * it from glibc's reserve for that purpose (tools/ci/install-check.sh
+ * loads it so). */
 static _Thread_local thread_cache tcache __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;

@@ -70,4 +70,35 @@ if needs_libcogen "$c/build/consumer_static"; then
 fi
 "$c/build/consumer"
 "$c/build/consumer_static"
-echo "install check: relocated prefix; pkg-config cogen / cogen-static and cogen::cogen / cogen::cogen_static consumers ran"
+# Loaded with dlopen, as from Python's ctypes: libcogen.so uses
+# initial-exec TLS, so its whole TLS block must fit in the static TLS
+# that glibc keeps for libraries loaded late.
+cat > "$c/late.c" <<'C'
+#include <cogen.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#define DECLARE(name) static __typeof__(name) *p_##name;
+#define LOAD(name) p_##name = (__typeof__(name) *)dlsym(lib, #name);
+#define CALLS(X) X(cogen_new) X(cogen_send) X(cogen_next) X(cogen_yield) X(cogen_close) \
+    X(cogen_free) X(cogen_last_error)
+CALLS(DECLARE)
+static void *body(cogen *self, void *arg) { p_cogen_yield(self, arg, NULL); return NULL; }
+int main(int argc, char **argv) {
+    void *out = NULL, *lib = dlopen(argc > 1 ? argv[1] : "", RTLD_NOW);
+    if (!lib) { fprintf(stderr, "dlopen: %s\n", dlerror()); return 1; }
+    CALLS(LOAD)
+    cogen *g = p_cogen_new(body, "hello from a dlopen'ed cogen", NULL);
+    if (!g || p_cogen_next(g, &out) != COGEN_YIELDED || p_cogen_close(g) != 0) return 1;
+    puts(out);
+    p_cogen_free(g);
+    /* A refusal, recorded in the calling thread's TLS. */
+    g = p_cogen_new(body, NULL, NULL);
+    if (!g || p_cogen_send(g, "early", NULL) != COGEN_ERROR || p_cogen_last_error(g)->code != COGEN_EFRESH)
+        return 1;
+    p_cogen_free(g);
+    return 0;
+}
+C
+cc "$c/late.c" -I"$prefix/include" -ldl -o "$c/late"
+"$c/late" "$libdir/libcogen.so.0"
+echo "install check: relocated prefix; pkg-config cogen / cogen-static and cogen::cogen / cogen::cogen_static consumers ran; libcogen.so loaded with dlopen"
