@@ -208,7 +208,8 @@ COGEN_API int cogen_next(cogen *g, void **out);
 /**
  * Raises the error {code, msg} at the yield g is paused at: that yield
  * returns COGEN_THROWN and cogen_last_error(self) in the body is the error.
- * `code` must be non-zero; `msg` may be NULL (then "thrown"); it is copied.
+ * `code` must be non-zero; `msg` may be NULL (then "thrown"); it is copied
+ * (cut to 255 bytes) before the body runs.
  * The results are those of cogen_send, with these cases:
  *   g COGEN_CREATED: no body code runs, g becomes COGEN_CLOSED and the
  *     thrown error comes back (COGEN_ERROR).

@@ -127,6 +127,10 @@ COGEN_HIDDEN void cogen__errbuf_setv(cogen__errbuf *b, int code, const char *whe
                                      va_list ap);
 COGEN_HIDDEN void cogen__errbuf_set(cogen__errbuf *b, int code, const char *where, const char *fmt,
                                     ...) COGEN_PRINTF(4, 5);
+/* Sets b to {code, msg, where}, msg taken as it is (no formatting): the
+ * quick way for a message already made. msg may point into b. */
+COGEN_HIDDEN void cogen__errbuf_set_str(cogen__errbuf *b, int code, const char *where,
+                                        const char *msg);
 
 /* Copies src (which may be b's own error) into b. */
 COGEN_HIDDEN void cogen__errbuf_copy(cogen__errbuf *b, const cogen_err *src);

@@ -5,16 +5,32 @@
  */
 #include "shared.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+/* Errors carry short strings: a byte loop copies them in less time than
+ * strlen and memmove take to be called, and keeps the setters below leaf
+ * functions. Backwards when dst overlaps the end of src. */
+static inline void copy_short(char *dst, size_t cap, const char *src)
+{
+    uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+    size_t n = 0;
+    if (COGEN_LIKELY(d <= s || d - s >= cap)) {
+        for (; n + 1 < cap && src[n]; n++)
+            dst[n] = src[n];
+    } else {
+        while (n + 1 < cap && src[n])
+            n++;
+        for (size_t i = n; i-- > 0;)
+            dst[i] = src[i];
+    }
+    dst[n] = '\0';
+}
+
 void cogen__copy_str(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memmove(dst, src, n);
-    dst[n] = '\0';
+    copy_short(dst, cap, src);
 }
 
 void cogen__errbuf_clear(cogen__errbuf *b)
@@ -40,18 +56,25 @@ static const char *plain_message(const char *fmt, va_list ap)
     return strchr(fmt, '%') ? NULL : fmt;
 }
 
+void cogen__errbuf_set_str(cogen__errbuf *b, int code, const char *where, const char *msg)
+{
+    copy_short(b->msg, sizeof b->msg, msg); /* overlap-safe: msg may be b->msg */
+    copy_short(b->where, sizeof b->where, where);
+    b->err = (cogen_err){code, b->msg, b->where};
+}
+
 void cogen__errbuf_setv(cogen__errbuf *b, int code, const char *where, const char *fmt, va_list ap)
 {
+    char msg[COGEN__MSG_CAP];
     const char *plain = plain_message(fmt, ap);
     if (plain) {
-        cogen__copy_str(b->msg, sizeof b->msg, plain); /* overlap-safe: plain may be b->msg */
-    } else {
-        char msg[COGEN__MSG_CAP];
-        /* clang-analyzer loses track of va_start across the callers' opaque asm */
-        (void)vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-        memcpy(b->msg, msg, sizeof msg);
+        cogen__errbuf_set_str(b, code, where, plain);
+        return;
     }
-    cogen__copy_str(b->where, sizeof b->where, where);
+    /* clang-analyzer loses track of va_start across the callers' opaque asm */
+    (void)vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    memcpy(b->msg, msg, sizeof msg);
+    copy_short(b->where, sizeof b->where, where);
     b->err = (cogen_err){code, b->msg, b->where};
 }
 

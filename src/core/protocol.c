@@ -250,6 +250,14 @@ static int fail(cogen *g, int code, const char *fmt, ...)
     return COGEN_ERROR;
 }
 
+/* fail() for a message that needs no formatting (a thrown one). */
+static int fail_str(cogen *g, int code, const char *msg)
+{
+    cogen__errbuf_set_str(&g->e, code, g->name, msg);
+    touch_error(g);
+    return COGEN_ERROR;
+}
+
 /* Records an error found at the call site, in the caller's thread. */
 COGEN_PRINTF(3, 4)
 static int refuse(const cogen *g, int code, const char *fmt, ...)
@@ -279,7 +287,7 @@ static void copy_error(cogen *dst, const cogen_err *src)
 
 static void set_exit(cogen *g)
 {
-    (void)fail(g, COGEN_EEXIT, "generator exit");
+    (void)fail_str(g, COGEN_EEXIT, "generator exit");
 }
 
 static void report_unraisable(const cogen *g, const char *context)
@@ -1155,7 +1163,7 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     }
     if (code == COGEN_EEXIT)
         return deliver_exit(g, leaf, out);
-    (void)fail(leaf, code, "%s", msg ? msg : "thrown");
+    (void)fail_str(leaf, code, msg ? msg : "thrown");
     return resume(g, leaf, COGEN_THROWN, NULL, out, false);
 }
 

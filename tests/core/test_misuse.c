@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -447,6 +448,34 @@ TEST(raise_with_a_message_taken_from_the_last_error)
     CHECK_STR(cogen_last_error(h)->msg, "wrapped: wrapped: boom (from wrapper) (from wrapper)");
     cogen_free(g);
     cogen_free(h);
+}
+
+/* The thrown message is copied when thrown: whatever becomes of the
+ * caller's buffer, or of the error it was taken from, the body's error
+ * keeps it, cut to 255 bytes; its origin is the generator's name. */
+TEST(thrown_message_is_copied_and_cut_to_fit)
+{
+    char msg[400], expect[256];
+    cogen_opts o = {0, "handler", 0};
+    cogen *g = cogen_new(handles_one_error_then_yields, NULL, &o);
+    for (size_t i = 0; i < sizeof msg - 1; i++)
+        msg[i] = (char)('a' + i % 26);
+    msg[sizeof msg - 1] = '\0';
+    memcpy(expect, msg, 255);
+    expect[255] = '\0';
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_throw(g, 42, msg, NULL), COGEN_YIELDED);
+    memset(msg, 'x', 10);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 42);
+    CHECK_STR(cogen_last_error(g)->msg, expect);
+    CHECK_STR(cogen_last_error(g)->where, "handler");
+    /* thrown with its own error's message, whole and the tail of it */
+    CHECK_EQ_INT(cogen_throw(g, 43, cogen_last_error(g)->msg, NULL), COGEN_YIELDED);
+    CHECK_STR(cogen_last_error(g)->msg, expect);
+    CHECK_EQ_INT(cogen_throw(g, 44, cogen_last_error(g)->msg + 3, NULL), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_last_error(g)->code, 44);
+    CHECK_STR(cogen_last_error(g)->msg, expect + 3);
+    cogen_free(g);
 }
 
 /* A refused call's error lives in the calling thread's record: until this
