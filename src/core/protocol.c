@@ -285,9 +285,12 @@ static void copy_error(cogen *dst, const cogen_err *src)
     touch_error(dst);
 }
 
+/* EXIT, delivered by every close: its strings are not copied. A static
+ * message and g's own name live as long as the record must (cogen_err). */
 static void set_exit(cogen *g)
 {
-    (void)fail_str(g, COGEN_EEXIT, "generator exit");
+    g->e.err = (cogen_err){COGEN_EEXIT, "generator exit", g->name};
+    touch_error(g);
 }
 
 static void report_unraisable(const cogen *g, const char *context)
@@ -923,7 +926,6 @@ static void init_slot(cogen *g, const cogen__stack *st)
     g->defers = g->inline_defers;
     g->cap = INLINE_DEFERS;
     g->stack = *st;
-    g->e.err = (cogen_err){0, g->e.msg, g->e.where};
     g->retired = false;
     g->name[0] = '\0';
 }
@@ -964,8 +966,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->ndefers = 0;
     if (COGEN_UNLIKELY(!same_name(g, opts ? opts->name : NULL)))
         copy_name(g, opts ? opts->name : NULL);
-    g->e.err.code = 0;
-    g->e.msg[0] = g->e.where[0] = '\0';
+    g->e.err = (cogen_err){0, "", ""}; /* the buffers: at the first error */
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, (const char *)g);

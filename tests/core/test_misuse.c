@@ -408,6 +408,38 @@ static void *handles_one_error_then_yields(cogen *self, void *arg)
     return NULL;
 }
 
+/* What a body closed by free sees as its error, kept in `arg`. */
+static void *keeps_the_exit_it_sees(cogen *self, void *arg)
+{
+    if (cogen_yield(self, NULL, NULL) == COGEN_EXIT)
+        *(cogen_err *)arg = *cogen_last_error(self);
+    return NULL;
+}
+
+/* EXIT's record is not left to the next generator made on the slot. */
+TEST(exit_is_reported_to_the_body_and_not_to_the_next_generator)
+{
+    cogen_opts o = {0, "closed", 0};
+    cogen_err seen = {0, NULL, NULL};
+    cogen *g = cogen_new(keeps_the_exit_it_sees, &seen, &o);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    cogen_free(g); /* EXIT delivered */
+    CHECK_EQ_INT(seen.code, COGEN_EEXIT);
+    CHECK_STR(seen.msg, "generator exit");
+    CHECK_STR(seen.where, "closed");
+    for (int how = 0; how < 2; how++) {
+        cogen *h = cogen_new(yields_then_returns, NULL, NULL);
+        CHECK_EQ_INT(cogen_last_error(h)->code, 0);
+        CHECK_STR(cogen_last_error(h)->msg, "");
+        CHECK_STR(cogen_last_error(h)->where, "");
+        CHECK_EQ_INT(cogen_next(h, NULL), COGEN_YIELDED);
+        /* then ended by EXIT thrown, which leaves EXIT as its error */
+        CHECK_EQ_INT(cogen_throw(h, COGEN_EEXIT, NULL, NULL), COGEN_RETURNED);
+        CHECK_EQ_INT(cogen_last_error(h)->code, COGEN_EEXIT);
+        cogen_free(h);
+    }
+}
+
 TEST(successful_close_keeps_the_error_the_body_had)
 {
     cogen_opts o = {0, "handler", 0};
