@@ -41,10 +41,12 @@
 COGEN_HIDDEN bool cogen__fail_now(void);
 COGEN_HIDDEN void cogen__count_switch(void);
 COGEN_HIDDEN void cogen__count_put_back(void);
+COGEN_HIDDEN void cogen__chain_step(int step, const void *target, const void *leaf);
 #else
 #define cogen__fail_now() false
 #define cogen__count_switch() ((void)0)
 #define cogen__count_put_back() ((void)0)
+#define cogen__chain_step(step, target, leaf) ((void)0)
 #endif
 
 /* The test-side controls, present in test builds only. */
@@ -68,6 +70,14 @@ COGEN_TEST_API long cogen__put_back_count(void);
  * other threads have revoked since the program started. */
 COGEN_TEST_API int cogen__claims_biased(void);
 COGEN_TEST_API long cogen__bias_revocations(void);
+/* Calls fn on the thread of a call addressed to `target`, a generator of
+ * a yield_from chain, at two steps of claiming the chain's innermost
+ * through the chain's links: COGEN__STEP_LINK_READ, once the link to
+ * `leaf` is read and before it is claimed; COGEN__STEP_PROBING, once leaf
+ * is claimed as PROBING and before it is checked. NULL removes it. */
+enum { COGEN__STEP_LINK_READ = 1, COGEN__STEP_PROBING = 2 };
+typedef void (*cogen__chain_step_fn)(int step, const void *target, const void *leaf);
+COGEN_TEST_API void cogen__on_chain_step(cogen__chain_step_fn fn);
 
 /* A system call that is about to be made fails with `err` instead when
  * failure injection says so: `if (cogen__inject(EIO)) n = -1; else n =

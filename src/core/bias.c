@@ -209,7 +209,7 @@ static uint64_t finish_revoking(cogen__claim_word *w, uint32_t owner, uint32_t m
 #endif
 
 #ifdef COGEN_BIASED_CLAIMS
-bool cogen__claim_locked(_Atomic int *state_half, int from)
+bool cogen__claim_locked(_Atomic int *state_half, int from, int to)
 {
     /* x86-64 is little-endian: the state is the word's low half. */
     cogen__claim_word *w = (cogen__claim_word *)(void *)state_half;
@@ -236,15 +236,15 @@ bool cogen__claim_locked(_Atomic int *state_half, int from)
                 word = finish_revoking(w, bias, mark);
             continue;
         }
-        if (cas_word(w, &word, cogen__claim_pack(COGEN_RUNNING, taken)))
+        if (cas_word(w, &word, cogen__claim_pack(to, taken)))
             return true;
     }
 }
 #else
-bool cogen__claim_locked(_Atomic int *state, int from)
+bool cogen__claim_locked(_Atomic int *state, int from, int to)
 {
-    return atomic_compare_exchange_strong_explicit(state, &from, COGEN_RUNNING,
-                                                   memory_order_acquire, memory_order_relaxed);
+    return atomic_compare_exchange_strong_explicit(state, &from, to, memory_order_acquire,
+                                                   memory_order_relaxed);
 }
 #endif
 

@@ -7,6 +7,8 @@
  * counting: lets tests check that a send through a yield_from chain costs
  * the same number of switches whatever the chain's depth; put-back
  * counting, that a send takes no generator outside the chain it goes to.
+ * Chain steps: let a test stop a call between reading a chain's link and
+ * claiming what it leads to.
  */
 #include "shared.h"
 
@@ -37,6 +39,20 @@ void cogen__count_put_back(void)
 long cogen__put_back_count(void)
 {
     return atomic_load(&put_backs);
+}
+
+static _Atomic(cogen__chain_step_fn) chain_step_fn;
+
+void cogen__on_chain_step(cogen__chain_step_fn fn)
+{
+    atomic_store(&chain_step_fn, fn);
+}
+
+void cogen__chain_step(int step, const void *target, const void *leaf)
+{
+    cogen__chain_step_fn fn = atomic_load(&chain_step_fn);
+    if (fn)
+        fn(step, target, leaf);
 }
 
 void cogen__fail_after(long n)

@@ -127,12 +127,12 @@ COGEN_HIDDEN extern _Thread_local cogen__my_claims cogen__me
     __attribute__((tls_model("initial-exec")));
 
 /* Takes the generator whose state (the low half of its claim word) is
- * *state, in state `from` (SUSPENDED or CREATED), with a locked
- * compare-and-swap: first revoking another
- * thread's bias (once per generator: a system call); a first resume
- * (from CREATED) gives the generator its bias. false, with nothing
+ * *state, in state `from` (SUSPENDED or CREATED), into state `to` (RUNNING,
+ * or protocol.c's PROBING) with a locked compare-and-swap: first revoking
+ * another thread's bias (once per generator: a system call); a first
+ * resume (from CREATED) gives the generator its bias. false, with nothing
  * changed, if its state is not `from` (any more). */
-COGEN_HIDDEN bool cogen__claim_locked(_Atomic int *state, int from);
+COGEN_HIDDEN bool cogen__claim_locked(_Atomic int *state, int from, int to);
 
 /* ---- layout description for debuggers (debug.c) ---- */
 

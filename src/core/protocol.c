@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fenv.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -404,6 +405,10 @@ static inline __attribute__((always_inline)) int hop(cogen_ctx *from, cogen_ctx 
  * can take: the whole chain is taken through its innermost generator.
  */
 enum { DELEGATING = 0x7e }; /* private: never one of the public states */
+/* Private too: claimed through a pointer that may be stale, and not yet
+ * known to be the generator the call wants (see take_slow). Callers wait
+ * for it to end; cogen_getstate reports SUSPENDED. */
+enum { PROBING = 0x7d };
 
 static int state_of(const cogen *g)
 {
@@ -446,7 +451,11 @@ static inline cogen__claim_word *claim_word(cogen *g)
     return (cogen__claim_word *)(void *)&g->state;
 }
 
-static inline __attribute__((always_inline)) bool claim_as_owner(cogen *l, uint64_t mine)
+/* `top`: NULL, or the outermost generator of the chain l was found
+ * through (l may then be a stale pointer to a slot reused since): l is
+ * taken only if it still belongs to that chain. */
+static inline __attribute__((always_inline)) bool claim_as_owner(cogen *l, uint64_t mine,
+                                                                 const cogen *top)
 {
     _Atomic int *busy = cogen__me.busy;
     bool won = false;
@@ -454,9 +463,12 @@ static inline __attribute__((always_inline)) bool claim_as_owner(cogen *l, uint6
     /* No fence here: a revoker's membarrier supplies it (bias.c). Once the
      * word is seen (SUSPENDED, me) with `busy` set, no other thread takes
      * l until this claim ends: a plain store of the state half claims it.
-     * (A revoker may mark the bias half meanwhile: see bias.c.) */
+     * (A revoker may mark the bias half meanwhile: see bias.c.) Nor can l
+     * be freed, or its chain change (only a chain's holder changes it):
+     * its `top` is read as it stays. */
     atomic_signal_fence(memory_order_seq_cst);
-    if (COGEN_LIKELY(__atomic_load_n(claim_word(l), __ATOMIC_ACQUIRE) == mine)) {
+    if (COGEN_LIKELY(__atomic_load_n(claim_word(l), __ATOMIC_ACQUIRE) == mine) &&
+        (!top || atomic_load_explicit(&l->top, memory_order_relaxed) == top)) {
         atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
         won = true;
     }
@@ -465,31 +477,35 @@ static inline __attribute__((always_inline)) bool claim_as_owner(cogen *l, uint6
 }
 #endif
 
-enum taken { NOT_TAKEN, TAKEN, TAKEN_BY_OWNER };
+enum taken { NOT_TAKEN, TAKEN, TAKEN_BY_OWNER, PROBED };
 
 /* The common case, inline and without a call: l taken from SUSPENDED, by
  * the thread it is biased to (TAKEN_BY_OWNER) or by a locked claim of a
  * SHARED one. Otherwise NOT_TAKEN, and *seen is l's state (SUSPENDED if
- * its bias is another thread's: take_slow revokes it). */
-static inline __attribute__((always_inline)) enum taken claim_suspended(cogen *l, int *seen)
+ * its bias is another thread's: take_slow revokes it). With `top` (see
+ * claim_as_owner), a locked claim makes l PROBING, not RUNNING (PROBED):
+ * the caller checks l against the chain, then keeps it or puts it back. */
+static inline __attribute__((always_inline)) enum taken claim_suspended(cogen *l, int *seen,
+                                                                        const cogen *top)
 {
+    int to = top ? PROBING : COGEN_RUNNING;
+    enum taken locked = top ? PROBED : TAKEN;
 #ifdef COGEN_BIASED_CLAIMS
     uint64_t word = __atomic_load_n(claim_word(l), __ATOMIC_RELAXED);
     uint64_t mine = cogen__me.suspended;
     uint64_t shared = cogen__claim_pack(COGEN_SUSPENDED, COGEN__BIAS_SHARED);
-    if (COGEN_LIKELY(word == mine) && COGEN_LIKELY(claim_as_owner(l, mine)))
+    if (COGEN_LIKELY(word == mine) && COGEN_LIKELY(claim_as_owner(l, mine, top)))
         return TAKEN_BY_OWNER;
     if (word == shared &&
-        __atomic_compare_exchange_n(claim_word(l), &word,
-                                    cogen__claim_pack(COGEN_RUNNING, COGEN__BIAS_SHARED), false,
-                                    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
-        return TAKEN;
+        __atomic_compare_exchange_n(claim_word(l), &word, cogen__claim_pack(to, COGEN__BIAS_SHARED),
+                                    false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+        return locked;
     *seen = (int)(uint32_t)word;
     return NOT_TAKEN;
 #else
-    return atomic_compare_exchange_strong_explicit(&l->state, seen, COGEN_RUNNING,
-                                                   memory_order_acquire, memory_order_acquire)
-               ? TAKEN
+    return atomic_compare_exchange_strong_explicit(&l->state, seen, to, memory_order_acquire,
+                                                   memory_order_acquire)
+               ? locked
                : NOT_TAKEN;
 #endif
 }
@@ -511,12 +527,13 @@ static inline __attribute__((always_inline)) bool claim_created(cogen *l)
 }
 
 /* The same out of line, for any state l was seen in (SUSPENDED or
- * CREATED), revoking another thread's bias first (bias.c). */
-static bool claim_from(cogen *l, int from)
+ * CREATED), revoking another thread's bias first (bias.c); l becomes
+ * `to` (RUNNING, or PROBING). */
+static bool claim_from(cogen *l, int from, int to)
 {
     if (from == COGEN_CREATED && claim_created(l))
         return true;
-    return cogen__claim_locked(&l->state, from);
+    return cogen__claim_locked(&l->state, from, to);
 }
 
 /*
@@ -535,8 +552,12 @@ static bool claim_from(cogen *l, int from)
  * The holder before us changed them before releasing the generator we
  * just claimed, so if they still lead to it, it is the innermost and the
  * chain is ours; if not, we put it back and look again. A stale pointer
- * can only lead to a generator that is DELEGATING, CLOSED or RUNNING:
- * the first two are looked at again, the last one is EBUSY.
+ * may lead to a generator that has ended since, or to an unrelated one
+ * made since in the freed slot of a sub. Such a generator must not look
+ * taken, not even for an instant (its own callers would get a spurious
+ * EBUSY): a generator reached through the links is claimed as PROBING,
+ * which callers wait out, and becomes RUNNING once checked; one biased to
+ * this thread is checked before it is claimed (claim_as_owner).
  */
 static cogen *chain_leaf(const cogen *g)
 {
@@ -558,7 +579,8 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
      * generator found through the chain is a stale read of a freed member
      * whose slot a new generator now uses, and claiming it would steal
      * that generator from its own first resume. */
-    if (seen_state == COGEN_CREATED && seen == g && claim_from(seen, COGEN_CREATED)) {
+    if (seen_state == COGEN_CREATED && seen == g &&
+        claim_from(seen, COGEN_CREATED, COGEN_RUNNING)) {
         if (COGEN_LIKELY(chain_leaf(g) == seen)) {
             *from = COGEN_CREATED;
             return seen;
@@ -571,16 +593,27 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
         int s = state_of(l);
         if (s == COGEN_RUNNING)
             break;
+        if (s == PROBING) { /* another call is checking it: a few instructions */
+            sched_yield();
+            tries--;
+            continue;
+        }
         if (s == COGEN_CLOSED && l == g) {
             *from = COGEN_CLOSED;
             return NULL;
         }
         if (s != COGEN_SUSPENDED && (s != COGEN_CREATED || l != g))
             continue; /* a stale innermost: look again */
-        if (!claim_from(l, s))
+        if (l != g)
+            cogen__chain_step(COGEN__STEP_LINK_READ, g, l);
+        if (!claim_from(l, s, l == g ? COGEN_RUNNING : PROBING))
             continue;
+        if (l != g)
+            cogen__chain_step(COGEN__STEP_PROBING, g, l);
         if (COGEN_LIKELY(chain_leaf(g) == l)) {
             *from = s;
+            if (l != g)
+                atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
             return l;
         }
         cogen__count_put_back();
@@ -595,27 +628,52 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
  * claim_suspended for the result). Otherwise NOT_TAKEN, with nothing
  * changed, *leaf the generator looked at and *seen the state it had, for
  * take_slow. */
-static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, cogen **leaf, int *seen)
+/* take_fast for a delegator: its innermost, through its `leaf` link. A
+ * delegator is usually its chain's outermost, whose `leaf` is the
+ * innermost: one load instead of chain_leaf's two. A delegator in the
+ * middle of a chain reads itself there, which it cannot claim: take_slow
+ * then reads the links. */
+static inline __attribute__((always_inline)) enum taken take_through(cogen *g, cogen **leaf,
+                                                                     int *seen)
 {
-    cogen *l = g;
+    cogen *l = atomic_load_explicit(&g->leaf, memory_order_relaxed);
     int s = COGEN_SUSPENDED;
     enum taken how;
+    cogen__chain_step(COGEN__STEP_LINK_READ, g, l);
+    how = claim_suspended(l, &s, g);
+    *leaf = l;
+    if (COGEN_LIKELY(how == TAKEN_BY_OWNER))
+        return how; /* checked against the chain as it was claimed */
+    if (how == PROBED) {
+        cogen__chain_step(COGEN__STEP_PROBING, g, l);
+        if (COGEN_LIKELY(chain_leaf(g) == l)) {
+            atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
+            return TAKEN;
+        }
+        cogen__count_put_back();
+        set_state(l, s); /* not g's innermost any more: put it back */
+    }
+    *seen = s;
+    return NOT_TAKEN;
+}
+
+static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, cogen **leaf, int *seen)
+{
+    int s = COGEN_SUSPENDED;
+    enum taken how;
+    if (COGEN_UNLIKELY(atomic_load_explicit(&g->state, memory_order_relaxed) == DELEGATING))
+        return take_through(g, leaf, seen);
     /* A generator that does not delegate is its chain's innermost: claim
      * it before reading the chain's links, which keeps those loads off the
      * path to the switch (with no locked instruction, they would be on
-     * it), and check them after. A delegator is usually its chain's
-     * outermost, whose `leaf` is the innermost: one load instead of
-     * chain_leaf's two. A delegator in the middle of a chain reads itself
-     * there, which it cannot claim: take_slow then reads the links. */
-    if (COGEN_UNLIKELY(atomic_load_explicit(&g->state, memory_order_relaxed) == DELEGATING))
-        l = atomic_load_explicit(&g->leaf, memory_order_relaxed);
-    *leaf = l;
-    how = claim_suspended(l, &s);
+     * it), and check them after. */
+    *leaf = g;
+    how = claim_suspended(g, &s, NULL);
     if (COGEN_LIKELY(how != NOT_TAKEN)) {
-        if (COGEN_LIKELY(chain_leaf(g) == l))
+        if (COGEN_LIKELY(chain_leaf(g) == g))
             return how;
         cogen__count_put_back();
-        set_state(l, s); /* not g's innermost any more: put it back */
+        set_state(g, s); /* not g's innermost any more: put it back */
     }
     *seen = s;
     return NOT_TAKEN;
@@ -638,6 +696,12 @@ static int chain_state(const cogen *g)
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
         int s = state_of(l);
+        /* Only the state of g's innermost as it still is; PROBING is not
+         * taken yet. */
+        if (chain_leaf(g) != l)
+            continue;
+        if (s == PROBING)
+            return COGEN_SUSPENDED;
         if (s != DELEGATING && (s != COGEN_CLOSED || l == g))
             return s;
     }

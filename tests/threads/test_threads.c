@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -419,6 +420,179 @@ TEST(concurrent_resume_of_a_delegating_chain)
     CHECK_EQ_INT(atomic_load(&leaves_made), atomic_load(&leaves_cleaned));
     cogen_free(outer);
     cogen_free(mid);
+}
+
+/* ---- a stale link to a freed sub never takes what its slot holds now
+ *
+ * A call addressed to a delegating chain reads the link to the chain's
+ * innermost generator, then claims it. In between, that sub may end, be
+ * freed, and its slot be given to an unrelated generator `h`. The call
+ * must then leave h alone: h's own callers never see it taken, nor get
+ * EBUSY because of it. The test stops the call (thread A) at that point
+ * with a test hook and makes it happen: M ends the sub, which is freed,
+ * and makes h in its slot. h is then biased to A (the call's own thread),
+ * or shared by two threads, and the chain's middle may be what the call
+ * is addressed to (the links are then read by take_slow). */
+enum { STALE_OWNED_BY_CALLER, STALE_SHARED, STALE_THROUGH_THE_MIDDLE };
+
+typedef struct stale_case {
+    int variant;
+    cogen *target; /* what A sends to */
+    cogen *sub;    /* the chain's innermost when A read the link */
+    cogen *h;      /* made in sub's slot once sub is freed */
+    sem_t link_read, h_ready;
+    int read_seen, probed, state_while_probed, other_result;
+    pthread_t other;
+} stale_case;
+
+static stale_case *stale;
+static _Thread_local int i_am_the_stale_caller;
+
+static void *yields_until_exit(cogen *self, void *arg)
+{
+    while (cogen_yield(self, arg, NULL) != COGEN_EXIT)
+        ;
+    return NULL;
+}
+
+static void *yields_once(cogen *self, void *arg)
+{
+    cogen_yield(self, arg, NULL);
+    return NULL;
+}
+
+static void *delegates_then_frees_its_sub(cogen *self, void *arg)
+{
+    stale_case *c = arg;
+    cogen *sub = cogen_new(yields_once, NULL, NULL);
+    c->sub = sub;
+    CHECK_EQ_INT(cogen_yield_from(self, sub, NULL), COGEN_RETURNED);
+    cogen_free(sub);
+    cogen_yield(self, NULL, NULL);
+    return NULL;
+}
+
+static void *delegates_to_a_middle(cogen *self, void *arg)
+{
+    stale_case *c = arg;
+    cogen *middle = cogen_new(delegates_then_frees_its_sub, c, NULL);
+    c->target = middle;
+    cogen_yield_from(self, middle, NULL);
+    cogen_free(middle);
+    return NULL;
+}
+
+static void *resume_h(void *arg)
+{
+    stale_case *c = arg;
+    c->other_result = cogen_next(c->h, NULL);
+    return NULL;
+}
+
+static void on_stale_step(int step, const void *target, const void *leaf)
+{
+    stale_case *c = stale;
+    if (!i_am_the_stale_caller || target != c->target)
+        return;
+    if (step == COGEN__STEP_LINK_READ && leaf == c->sub && !c->read_seen) {
+        c->read_seen = 1;
+        sem_post(&c->link_read);
+        while (sem_wait(&c->h_ready) != 0)
+            ;
+        if (c->variant == STALE_OWNED_BY_CALLER) /* h's first resume biases it to A */
+            CHECK_EQ_INT(cogen_next(c->h, NULL), COGEN_YIELDED);
+    } else if (step == COGEN__STEP_PROBING && leaf == c->h) {
+        /* A holds h as PROBING: it is not taken, and a resume of h waits
+         * (the sleep gives it time to try) instead of failing */
+        c->probed++;
+        c->state_while_probed = cogen_getstate(c->h);
+        CHECK(pthread_create(&c->other, NULL, resume_h, c) == 0);
+        usleep(20000);
+    }
+}
+
+static void *send_as_the_stale_caller(void *arg)
+{
+    stale_case *c = arg;
+    i_am_the_stale_caller = 1;
+    return V(cogen_send(c->target, NULL, NULL));
+}
+
+static void *resume_h_once(void *arg)
+{
+    return V(cogen_next(arg, NULL));
+}
+
+static void run_stale_case(int variant)
+{
+    stale_case c = {.variant = variant, .other_result = -1};
+    long put_backs;
+    void *a_result;
+    pthread_t a, b;
+    cogen *outer;
+    sem_init(&c.link_read, 0, 0);
+    sem_init(&c.h_ready, 0, 0);
+    stale = &c;
+    if (variant == STALE_THROUGH_THE_MIDDLE)
+        outer = cogen_new(delegates_to_a_middle, &c, NULL);
+    else
+        outer = c.target = cogen_new(delegates_then_frees_its_sub, &c, NULL);
+    CHECK_EQ_INT(cogen_next(outer, NULL), COGEN_YIELDED); /* chain to sub, sub yielded */
+    cogen__on_chain_step(on_stale_step);
+    put_backs = cogen__put_back_count();
+    CHECK(pthread_create(&a, NULL, send_as_the_stale_caller, &c) == 0);
+    while (sem_wait(&c.link_read) != 0)
+        ;
+    /* A holds a link to sub: end sub (the delegator frees it and yields)
+     * and make h in its slot (this thread's stack cache gives it back) */
+    CHECK_EQ_INT(cogen_send(c.target, NULL, NULL), COGEN_YIELDED);
+    c.h = cogen_new(yields_until_exit, NULL, NULL);
+    CHECK((void *)c.h == (void *)c.sub);
+    if (variant != STALE_OWNED_BY_CALLER) {
+        CHECK_EQ_INT(cogen_next(c.h, NULL), COGEN_YIELDED); /* biased to this thread */
+        CHECK(pthread_create(&b, NULL, resume_h_once, c.h) == 0);
+        pthread_join(b, &a_result); /* another thread's resume: shared now */
+        CHECK_EQ_INT(I(a_result), COGEN_YIELDED);
+    }
+    sem_post(&c.h_ready);
+    pthread_join(a, &a_result);
+    cogen__on_chain_step(NULL);
+    /* A's send went on to the chain as it is now: its delegator, which
+     * returned */
+    CHECK_EQ_INT(I(a_result), COGEN_RETURNED);
+    if (variant == STALE_OWNED_BY_CALLER && cogen__claims_biased()) {
+        /* checked before it was taken: never claimed, never put back */
+        CHECK_EQ_INT(c.probed, 0);
+        CHECK_EQ_INT(cogen__put_back_count(), put_backs);
+    } else {
+        CHECK_EQ_INT(c.probed, 1);
+        CHECK_EQ_INT(c.state_while_probed, COGEN_SUSPENDED);
+        pthread_join(c.other, NULL);
+        CHECK_EQ_INT(c.other_result, COGEN_YIELDED);
+        CHECK(cogen__put_back_count() > put_backs);
+    }
+    CHECK_EQ_INT(cogen_getstate(c.h), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_close(c.h), 0);
+    cogen_free(c.h);
+    cogen_free(outer);
+    sem_destroy(&c.link_read);
+    sem_destroy(&c.h_ready);
+    stale = NULL;
+}
+
+TEST(stale_link_never_takes_the_callers_own_generator)
+{
+    run_stale_case(STALE_OWNED_BY_CALLER);
+}
+
+TEST(stale_link_never_takes_a_shared_generator)
+{
+    run_stale_case(STALE_SHARED);
+}
+
+TEST(stale_link_read_through_the_middle_of_a_chain)
+{
+    run_stale_case(STALE_THROUGH_THE_MIDDLE);
 }
 
 /* Closes (or throws EXIT into) the generator addressed, retrying while
