@@ -6,7 +6,9 @@
 #include "../bench.h"
 #include "stacks.h"
 
+/* Into a coroutine, and back out of it (floor_x86_64.S). */
 void *bench_floor_swap(void **from_sp, void **to_sp, void *v);
+void *bench_floor_swap_out(void **from_sp, void **to_sp, void *v);
 void bench_floor_init(void **sp, char *hi, void (*entry)(void *, void *), void *arg);
 
 typedef struct co {
@@ -19,7 +21,7 @@ static void echo(void *arg, void *v)
 {
     co *c = arg;
     for (;;)
-        v = bench_floor_swap(&c->sp, &c->caller, (void *)((uintptr_t)v + 1));
+        v = bench_floor_swap_out(&c->sp, &c->caller, (void *)((uintptr_t)v + 1));
 }
 
 static uintptr_t floor_rt(void *ctx, uint64_t n)
@@ -35,7 +37,7 @@ static uintptr_t floor_rt(void *ctx, uint64_t n)
 static void once(void *arg, void *v)
 {
     co *c = arg;
-    bench_floor_swap(&c->sp, &c->caller, v); /* "returns" v; never resumed */
+    bench_floor_swap_out(&c->sp, &c->caller, v); /* "returns" v; never resumed */
     abort();
 }
 

@@ -66,6 +66,11 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, s
  * reads it whole, and a load wider than the store it follows would wait
  * for that store to reach the cache.) */
 int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
+#if defined(__x86_64__) && !defined(COGEN_SWITCH_UCONTEXT)
+int cogen__ctx_jump_out(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
+#else
+#define cogen__ctx_jump_out cogen__ctx_jump
+#endif
 
 /*
  * Where a claim biased to one thread pays (src/core/bias.c): on x86-64

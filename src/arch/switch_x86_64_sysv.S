@@ -6,8 +6,14 @@
  * pointers and pops the other side's registers. It resumes with an
  * indirect jump to the popped return address rather than `ret`: the return
  * stack buffer predicts `ret` to go back to *our* caller, which is never
- * right when switching, and each mispredicted `ret` costs ~14 ns; the
- * indirect-branch predictor learns a ping-pong quickly.
+ * right when switching, and each mispredicted `ret` costs ~14 ns.
+ *
+ * Two copies of the switch: cogen__ctx_jump into a generator,
+ * cogen__ctx_jump_out out of one (a yield, an end), each on its own
+ * 64-byte line. The jump of each copy then goes to one place in a steady
+ * loop (back into the body, back to the resumer), which the predictor
+ * gets right without help from history; one copy used both ways left the
+ * round trip at the mercy of where the linker put the code (BENCHMARKS.md).
  *
  * MXCSR and the x87 control word are deliberately not saved here (see
  * context.h and docs/design.md).
@@ -26,11 +32,12 @@
  * everything before it are visible to whoever sees the new state. Same
  * frame for every switch (debug.c describes it).
  */
-    .globl  cogen__ctx_jump
-    .hidden cogen__ctx_jump
-    .type   cogen__ctx_jump, @function
-    .p2align 4
-cogen__ctx_jump:
+.macro SWITCH name
+    .globl  \name
+    .hidden \name
+    .type   \name, @function
+    .p2align 6
+\name:
     .cfi_startproc
     pushq   %rbp
     pushq   %rbx
@@ -53,7 +60,11 @@ cogen__ctx_jump:
     popq    %rcx
     jmpq    *%rcx
     .cfi_endproc
-    .size   cogen__ctx_jump, .-cogen__ctx_jump
+    .size   \name, .-\name
+.endm
+
+    SWITCH cogen__ctx_jump
+    SWITCH cogen__ctx_jump_out
 
 /*
  * First code run on a fresh stack: cogen__ctx_init left the body in r12,

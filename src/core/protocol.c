@@ -388,7 +388,7 @@ static inline __attribute__((always_inline)) int hop(cogen_ctx *from, cogen_ctx 
     (void)fiber;
     if (!leaving)
         return cogen__ctx_jump(from, to, ret, NULL, 0);
-    return cogen__ctx_jump(from, to, ret, &leaving->state, claim_word_leaving(leaving, state));
+    return cogen__ctx_jump_out(from, to, ret, &leaving->state, claim_word_leaving(leaving, state));
 #endif
 }
 
