@@ -16,11 +16,12 @@
  */
     .text
 
-/* void *bench_floor_swap(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)) */
-    .globl  bench_floor_swap
-    .type   bench_floor_swap, @function
+/* void *NAME(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)) */
+.macro SWAP name
+    .globl  \name
+    .type   \name, @function
     .p2align 6
-bench_floor_swap:
+\name:
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
@@ -38,31 +39,11 @@ bench_floor_swap:
     popq    %rbp
     popq    %rcx
     jmpq    *%rcx
-    .size   bench_floor_swap, .-bench_floor_swap
+    .size   \name, .-\name
+.endm
 
-/* void *bench_floor_swap_out(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)) */
-    .globl  bench_floor_swap_out
-    .type   bench_floor_swap_out, @function
-    .p2align 6
-bench_floor_swap_out:
-    pushq   %rbp
-    pushq   %rbx
-    pushq   %r12
-    pushq   %r13
-    pushq   %r14
-    pushq   %r15
-    movq    %rsp, (%rdi)
-    movq    (%rsi), %rsp
-    movq    %rdx, %rax
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    popq    %rcx
-    jmpq    *%rcx
-    .size   bench_floor_swap_out, .-bench_floor_swap_out
+    SWAP bench_floor_swap
+    SWAP bench_floor_swap_out
 
 /* First code on a new stack: r12 = entry, r13 = its first argument; the
  * value of the first swap (rax) is the second. */
