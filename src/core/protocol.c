@@ -628,6 +628,19 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
  * claim_suspended for the result). Otherwise NOT_TAKEN, with nothing
  * changed, *leaf the generator looked at and *seen the state it had, for
  * take_slow. */
+#ifdef COGEN_TEST_HOOKS
+static void check_innermost(const cogen *g)
+{
+    if (chain_leaf(g) != g) {
+        (void)fprintf(stderr, "cogen: claimed '%s' SUSPENDED but not its chain's innermost\n",
+                      g->name);
+        abort();
+    }
+}
+#else
+#define check_innermost(g) ((void)0)
+#endif
+
 /* take_fast for a delegator: its innermost, through its `leaf` link. A
  * delegator is usually its chain's outermost, whose `leaf` is the
  * innermost: one load instead of chain_leaf's two. A delegator in the
@@ -666,9 +679,18 @@ static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, coge
     /* A generator that does not delegate is its chain's innermost: claim
      * it before reading the chain's links, which keeps those loads off the
      * path to the switch (with no locked instruction, they would be on
-     * it), and check them after. */
+     * it), and check them after. The thread g is biased to need not check:
+     * a SUSPENDED generator is always its chain's innermost (a chain's
+     * other members are DELEGATING, and only the holder of its innermost
+     * changes its links, before it publishes that innermost's state), and
+     * its claim's acquire makes those links visible. Test builds check it
+     * anyway. */
     *leaf = g;
     how = claim_suspended(g, &s, NULL);
+    if (COGEN_LIKELY(how == TAKEN_BY_OWNER)) {
+        check_innermost(g);
+        return how;
+    }
     if (COGEN_LIKELY(how != NOT_TAKEN)) {
         if (COGEN_LIKELY(chain_leaf(g) == g))
             return how;
