@@ -1113,9 +1113,15 @@ static bool abandon(cogen *g)
 void cogen_free(cogen *g)
 {
     cogen__stack st;
+    int state;
     if (!g)
         return;
-    switch (cogen_getstate(g)) {
+    /* An ended or unstarted generator is its own chain: its state is its
+     * chain's (the common case, without chain_state's loop). */
+    state = state_of(g);
+    if (state != COGEN_CLOSED && state != COGEN_CREATED)
+        state = cogen_getstate(g);
+    switch (state) {
     case COGEN_RUNNING:
         (void)refuse(g, COGEN_EBUSY, "cogen_free: %s; not freed", cogen_strerror(COGEN_EBUSY));
         report_unraisable(g, "cogen_free");
