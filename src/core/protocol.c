@@ -623,11 +623,6 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
     return NULL;
 }
 
-/* The common case of take, inline and without a call: g's chain is
- * suspended and *leaf, its innermost, has not changed meanwhile (see
- * claim_suspended for the result). Otherwise NOT_TAKEN, with nothing
- * changed, *leaf the generator looked at and *seen the state it had, for
- * take_slow. */
 #ifdef COGEN_TEST_HOOKS
 static void check_innermost(const cogen *g)
 {
@@ -670,6 +665,11 @@ static inline __attribute__((always_inline)) enum taken take_through(cogen *g, c
     return NOT_TAKEN;
 }
 
+/* The common case of take, inline and without a call: g's chain is
+ * suspended and *leaf, its innermost, has not changed meanwhile (see
+ * claim_suspended for the result). Otherwise NOT_TAKEN, with nothing
+ * changed, *leaf the generator looked at and *seen the state it had, for
+ * take_slow. */
 static inline __attribute__((always_inline)) enum taken take_fast(cogen *g, cogen **leaf, int *seen)
 {
     int s = COGEN_SUSPENDED;
