@@ -482,3 +482,66 @@ TEST(yield_from_send_to_a_middle_delegator_with_a_stale_leaf)
     cogen_free(mid);
     cogen_free(subs[1]);
 }
+
+/* ---- freeing a delegator whose close failed with a chain below it: the
+ * chain below goes on on its own, reached through its new outermost */
+
+static cogen *orphan_mid, *orphan_leaf;
+static int unraisable_reports;
+
+static void count_unraisable(const cogen *g, const char *context, const cogen_err *err)
+{
+    (void)g;
+    (void)context;
+    CHECK_EQ_INT(err->code, COGEN_EIGNORED);
+    unraisable_reports++;
+}
+
+/* Yields arg until its second EXIT: the first one it ignores. */
+static void *ignores_one_exit(cogen *self, void *arg)
+{
+    int exits = 0;
+    while (cogen_yield(self, arg, NULL) != COGEN_EXIT || ++exits < 2)
+        ;
+    return NULL;
+}
+
+static void *mid_over_a_stubborn_leaf(cogen *self, void *arg)
+{
+    orphan_leaf = mk(ignores_one_exit, arg, "leaf");
+    cogen_yield_from(self, orphan_leaf, NULL);
+    return NULL;
+}
+
+/* Delegates to a two-deep chain; when closed, to a second one, whose
+ * leaf ignores that EXIT: the close fails with the new chain linked. */
+static void *restarts_its_chain(cogen *self, void *arg)
+{
+    (void)arg;
+    orphan_mid = mk(mid_over_a_stubborn_leaf, V(1), "mid");
+    cogen_yield_from(self, orphan_mid, NULL);
+    cogen_free(orphan_leaf);
+    cogen_free(orphan_mid);
+    orphan_mid = mk(mid_over_a_stubborn_leaf, V(2), "mid");
+    cogen_yield_from(self, orphan_mid, NULL);
+    return NULL;
+}
+
+TEST(freeing_a_delegator_leaves_the_chain_below_whole)
+{
+    cogen_unraisable_fn old = cogen_set_unraisable_hook(count_unraisable);
+    cogen *outer = mk(restarts_its_chain, NULL, "outer");
+    void *out;
+    CHECK_EQ_INT(cogen_next(outer, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 1);
+    cogen_free(outer); /* its close fails: it is abandoned, cut from mid */
+    CHECK_EQ_INT(unraisable_reports, 1);
+    CHECK_EQ_INT(cogen_getstate(orphan_mid), COGEN_SUSPENDED);
+    CHECK_EQ_INT(cogen_getstate(orphan_leaf), COGEN_SUSPENDED);
+    /* mid is its chain's outermost now: a send reaches the leaf */
+    CHECK_EQ_INT(cogen_next(orphan_mid, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(I(out), 2);
+    cogen_free(orphan_mid); /* the leaf ignores that EXIT and leaves */
+    cogen_free(orphan_leaf);
+    cogen_set_unraisable_hook(old);
+}
