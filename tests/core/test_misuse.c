@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Misuse of every call in every state: an error, never a crash. */
 #include "harness.h"
+#include "shared.h"
 
 #include <cogen.h>
 #include <errno.h>
@@ -513,6 +514,24 @@ TEST(thrown_message_is_copied_and_cut_to_fit)
 /* A refused call's error lives in the calling thread's record: until this
  * thread's next refused call (on any generator) or next error of g's body
  * recorded on this thread. Successful calls do not touch it. */
+/* The copy every error string goes through (src/core/error.c): cut to
+ * fit, and right when source and destination overlap either way. */
+TEST(error_strings_are_copied_right_when_they_overlap)
+{
+    char buf[16];
+    memcpy(buf, "abcdefghij", 11);
+    cogen__copy_str(buf, 8, buf + 2); /* destination first */
+    CHECK_STR(buf, "cdefghi");
+    memcpy(buf, "abcdefghij", 11);
+    cogen__copy_str(buf + 3, 8, buf); /* source first, overlapping its end */
+    CHECK_STR(buf + 3, "abcdefg");
+    CHECK(memcmp(buf, "abcabcdefg", 10) == 0);
+    cogen__copy_str(buf, 4, "wxyz"); /* cut to fit */
+    CHECK_STR(buf, "wxy");
+    cogen__copy_str(buf, 1, "anything");
+    CHECK_STR(buf, "");
+}
+
 TEST(refused_call_error_lives_until_the_next_refusal)
 {
     cogen *g = cogen_new(yields_then_returns, NULL, NULL);
