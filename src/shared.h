@@ -71,11 +71,13 @@ COGEN_TEST_API long cogen__put_back_count(void);
 COGEN_TEST_API int cogen__claims_biased(void);
 COGEN_TEST_API long cogen__bias_revocations(void);
 /* Calls fn on the thread of a call addressed to `target`, a generator of
- * a yield_from chain, at two steps of claiming the chain's innermost
- * through the chain's links: COGEN__STEP_LINK_READ, once the link to
- * `leaf` is read and before it is claimed; COGEN__STEP_PROBING, once leaf
- * is claimed as PROBING and before it is checked. NULL removes it. */
-enum { COGEN__STEP_LINK_READ = 1, COGEN__STEP_PROBING = 2 };
+ * a yield_from chain, at steps where the chain's links have been read
+ * but not yet acted on: COGEN__STEP_LINK_READ, once the link to the
+ * innermost `leaf` is read and before it is claimed; COGEN__STEP_PROBING,
+ * once leaf is claimed as PROBING and before it is checked;
+ * COGEN__STEP_STATE, in cogen_getstate, once the link is read and before
+ * leaf's state is. NULL removes it. */
+enum { COGEN__STEP_LINK_READ = 1, COGEN__STEP_PROBING = 2, COGEN__STEP_STATE = 3 };
 typedef void (*cogen__chain_step_fn)(int step, const void *target, const void *leaf);
 COGEN_TEST_API void cogen__on_chain_step(cogen__chain_step_fn fn);
 

@@ -66,6 +66,9 @@ void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, s
  * reads it whole, and a load wider than the store it follows would wait
  * for that store to reach the cache.) */
 int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
+/* The same switch, for leaving a generator (a yield, an end): on x86-64 a
+ * second copy of the code, so that each copy's closing jump has one target
+ * in a steady loop (switch_x86_64_sysv.S); elsewhere the same function. */
 #if defined(__x86_64__) && !defined(COGEN_SWITCH_UCONTEXT)
 int cogen__ctx_jump_out(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
 #else

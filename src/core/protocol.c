@@ -567,6 +567,14 @@ static cogen *chain_leaf(const cogen *g)
 
 enum { TAKE_TRIES = 64 };
 
+/* l, claimed as PROBING, is checked to be the innermost of the chain the
+ * call is addressed to: it is the call's now. Only its holder writes its
+ * state, so a plain store. */
+static inline void keep_probed(cogen *l)
+{
+    atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
+}
+
 /* Claims g's chain: returns its innermost generator, now RUNNING, with
  * *from its state before (SUSPENDED or CREATED). NULL if the chain is
  * running (*from = COGEN_RUNNING) or g has ended (*from = COGEN_CLOSED). */
@@ -591,6 +599,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
         int s = state_of(l);
+        bool through;
         if (s == COGEN_RUNNING)
             break;
         if (s == PROBING) { /* another call is checking it: a few instructions */
@@ -604,16 +613,18 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
         }
         if (s != COGEN_SUSPENDED && (s != COGEN_CREATED || l != g))
             continue; /* a stale innermost: look again */
-        if (l != g)
+        /* Reached through the links, l may be stale: claimed as PROBING. */
+        through = l != g;
+        if (through)
             cogen__chain_step(COGEN__STEP_LINK_READ, g, l);
-        if (!claim_from(l, s, l == g ? COGEN_RUNNING : PROBING))
+        if (!claim_from(l, s, through ? PROBING : COGEN_RUNNING))
             continue;
-        if (l != g)
+        if (through)
             cogen__chain_step(COGEN__STEP_PROBING, g, l);
         if (COGEN_LIKELY(chain_leaf(g) == l)) {
             *from = s;
-            if (l != g)
-                atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
+            if (through)
+                keep_probed(l);
             return l;
         }
         cogen__count_put_back();
@@ -655,7 +666,7 @@ static inline __attribute__((always_inline)) enum taken take_through(cogen *g, c
     if (how == PROBED) {
         cogen__chain_step(COGEN__STEP_PROBING, g, l);
         if (COGEN_LIKELY(chain_leaf(g) == l)) {
-            atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
+            keep_probed(l);
             return TAKEN;
         }
         cogen__count_put_back();
@@ -717,7 +728,9 @@ static int chain_state(const cogen *g)
 {
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
-        int s = state_of(l);
+        int s;
+        cogen__chain_step(COGEN__STEP_STATE, g, l);
+        s = state_of(l);
         /* Only the state of g's innermost as it still is; PROBING is not
          * taken yet. */
         if (chain_leaf(g) != l)

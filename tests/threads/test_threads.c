@@ -595,6 +595,58 @@ TEST(stale_link_read_through_the_middle_of_a_chain)
     run_stale_case(STALE_THROUGH_THE_MIDDLE);
 }
 
+/* The same race for cogen_getstate: it reads the link, then the state of
+ * what the link led to, which by then may be a new generator in a freed
+ * sub's slot. It must report the chain's state, never that one's. */
+static void on_state_step(int step, const void *target, const void *leaf)
+{
+    stale_case *c = stale;
+    if (!i_am_the_stale_caller || target != c->target || step != COGEN__STEP_STATE ||
+        leaf != c->sub || c->read_seen)
+        return;
+    c->read_seen = 1;
+    sem_post(&c->link_read);
+    while (sem_wait(&c->h_ready) != 0)
+        ;
+}
+
+static void *getstate_as_the_stale_caller(void *arg)
+{
+    stale_case *c = arg;
+    i_am_the_stale_caller = 1;
+    return V(cogen_getstate(c->target));
+}
+
+TEST(stale_link_never_reports_another_generators_state)
+{
+    stale_case c = {.variant = STALE_SHARED, .other_result = -1};
+    void *a_result;
+    pthread_t a;
+    sem_init(&c.link_read, 0, 0);
+    sem_init(&c.h_ready, 0, 0);
+    stale = &c;
+    c.target = cogen_new(delegates_then_frees_its_sub, &c, NULL);
+    CHECK_EQ_INT(cogen_next(c.target, NULL), COGEN_YIELDED); /* chain to sub, sub yielded */
+    cogen__on_chain_step(on_state_step);
+    CHECK(pthread_create(&a, NULL, getstate_as_the_stale_caller, &c) == 0);
+    while (sem_wait(&c.link_read) != 0)
+        ;
+    /* A read the link to sub: sub ends and is freed, h is made in its slot */
+    CHECK_EQ_INT(cogen_send(c.target, NULL, NULL), COGEN_YIELDED);
+    c.h = cogen_new(yields_until_exit, NULL, NULL);
+    CHECK((void *)c.h == (void *)c.sub);
+    sem_post(&c.h_ready);
+    pthread_join(a, &a_result);
+    cogen__on_chain_step(NULL);
+    /* the chain's state (its delegator, suspended), not h's (created) */
+    CHECK_EQ_INT(I(a_result), COGEN_SUSPENDED);
+    cogen_free(c.h);
+    cogen_free(c.target);
+    sem_destroy(&c.link_read);
+    sem_destroy(&c.h_ready);
+    stale = NULL;
+}
+
 /* Closes (or throws EXIT into) the generator addressed, retrying while
  * it is busy; every refusal must be EBUSY. */
 typedef struct chain_closer {
