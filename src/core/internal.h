@@ -26,10 +26,9 @@
 typedef struct cogen__stack {
     char *lo;     /* lowest usable byte (just above the guard page) */
     char *hi;     /* one past the highest usable byte */
-    unsigned cls; /* size class index, or COGEN__NO_CLASS (own mapping) */
+    unsigned cls; /* size class index */
 } cogen__stack;
 
-#define COGEN__NO_CLASS 0xffffffffu
 
 /* Gets a stack with at least `usable` bytes; -1 with errno on failure.
  * Returns 1 for a stack from this thread's cache: its memory is as its
@@ -39,6 +38,72 @@ typedef struct cogen__stack {
 COGEN_HIDDEN int cogen__stack_get(size_t usable, cogen__stack *out);
 /* Returns a stack to the pool (or the system). */
 COGEN_HIDDEN void cogen__stack_put(const cogen__stack *s);
+
+/* Each thread's cache of free stacks, one list per size class, linked
+ * through the top word of each stack (see struct cogen's pool_link). In
+ * the header so that creating and freeing a generator, in their common
+ * case, pop and push without a call: create+run+destroy is short enough
+ * that the calls and the frames they need were a fifth of it. */
+enum {
+    COGEN__CLASS_MIN_SHIFT = 14, /* 16 KiB, the smallest class */
+    COGEN__CLASS_MAX_SHIFT = 40, /* 1 TiB: more is refused */
+    COGEN__NCLASSES = COGEN__CLASS_MAX_SHIFT - COGEN__CLASS_MIN_SHIFT + 1,
+    /* The class of COGEN_STACK_DEFAULT (stack.c checks it). */
+    COGEN__DEFAULT_CLASS = 3,
+    /* Stacks each thread keeps warm (pages untouched) per size class. */
+    COGEN__WARM_STACKS = 64,
+};
+
+typedef struct cogen__free_slot {
+    struct cogen__free_slot *next;
+} cogen__free_slot;
+
+typedef struct cogen__stack_cache {
+    cogen__free_slot *head[COGEN__NCLASSES];
+    unsigned count[COGEN__NCLASSES];
+    bool flushed; /* the thread is exiting: frees go to the global pool */
+    bool open;    /* its flush is registered and it has not run */
+} cogen__stack_cache;
+
+/* initial-exec: in libcogen.so a plain %fs-relative access instead of a
+ * __tls_get_addr call on every create and free. Once one variable is
+ * initial-exec, the library's whole TLS block (about 1 KiB, every layer's)
+ * must be in the static TLS block: a libcogen.so loaded with dlopen draws
+ * it from glibc's reserve for that purpose (tools/ci/install-check.sh
+ * loads it so). */
+COGEN_HIDDEN extern _Thread_local cogen__stack_cache cogen__stack_cache_of_thread
+    __attribute__((tls_model("initial-exec")));
+
+/* One past the top of a stack of class cls from this thread's cache, or
+ * NULL if it has none. Its memory is as its last user left it but for the
+ * top word (the link). */
+static inline char *cogen__stack_pop_cached(unsigned cls)
+{
+    cogen__stack_cache *c = &cogen__stack_cache_of_thread;
+    cogen__free_slot *l = c->head[cls];
+    if (COGEN_UNLIKELY(!l))
+        return NULL;
+    c->head[cls] = l->next;
+    c->count[cls]--;
+    return (char *)(l + 1);
+}
+
+/* Puts s into this thread's cache; false, with nothing done, if the cache
+ * cannot take it (full, not open yet, the thread exiting):
+ * cogen__stack_put then finds it a place. *s may be the stack's own
+ * control block's copy: it is read before the link is written. */
+static inline bool cogen__stack_push_cached(const cogen__stack *s)
+{
+    cogen__stack_cache *c = &cogen__stack_cache_of_thread;
+    unsigned cls = s->cls;
+    cogen__free_slot *l = (cogen__free_slot *)(void *)s->hi - 1;
+    if (COGEN_UNLIKELY(c->count[cls] >= COGEN__WARM_STACKS || !c->open))
+        return false;
+    l->next = c->head[cls];
+    c->head[cls] = l;
+    c->count[cls]++;
+    return true;
+}
 /* For the overflow handler: if addr is in a guard page, the stack above it. */
 COGEN_HIDDEN bool cogen__stack_guard_owner(const void *addr, cogen__stack *out);
 

@@ -44,20 +44,17 @@
 #endif
 
 enum {
-    CLASS_MIN_SHIFT = 14, /* 16 KiB */
-    CLASS_MAX_SHIFT = 40, /* 1 TiB: more is refused */
-    NCLASSES = CLASS_MAX_SHIFT - CLASS_MIN_SHIFT + 1,
+    CLASS_MIN_SHIFT = COGEN__CLASS_MIN_SHIFT,
+    CLASS_MAX_SHIFT = COGEN__CLASS_MAX_SHIFT,
+    NCLASSES = COGEN__NCLASSES,
 };
+_Static_assert(((size_t)1 << (COGEN__DEFAULT_CLASS + CLASS_MIN_SHIFT)) == COGEN_STACK_DEFAULT,
+               "COGEN__DEFAULT_CLASS is not the class of COGEN_STACK_DEFAULT");
 
-/* Stacks each thread keeps warm (pages untouched) per size class. */
-#define COGEN__WARM_STACKS 64u
 #define CHUNK_BYTES ((size_t)8 << 20)
 
 typedef cogen__chunk chunk;
-
-typedef struct free_slot {
-    struct free_slot *next;
-} free_slot;
+typedef cogen__free_slot free_slot;
 
 typedef struct size_class {
     chunk *carving; /* chunk new slots are cut from */
@@ -71,20 +68,9 @@ static size_class classes[NCLASSES];
 static atomic_int guard_by_mprotect;
 static atomic_int guard_checked; /* MADV_GUARD_INSTALL seen to work */
 
-typedef struct thread_cache {
-    free_slot *head[NCLASSES];
-    unsigned count[NCLASSES];
-    bool flushed; /* the thread is exiting: frees go to the global pool */
-    bool open;    /* its flush is registered and it has not run */
-} thread_cache;
-
-/* initial-exec: in libcogen.so a plain %fs-relative access instead of a
- * __tls_get_addr call on every create and free. Once one variable is
- * initial-exec, the library's whole TLS block (about 1 KiB, every layer's)
- * must be in the static TLS block: a libcogen.so loaded with dlopen draws
- * it from glibc's reserve for that purpose (tools/ci/install-check.sh
- * loads it so). */
-static _Thread_local thread_cache tcache __attribute__((tls_model("initial-exec")));
+/* This thread's cache (internal.h). */
+_Thread_local cogen__stack_cache cogen__stack_cache_of_thread __attribute__((tls_model("initial-exec")));
+#define tcache cogen__stack_cache_of_thread
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 
@@ -119,13 +105,6 @@ static void describe(unsigned cls, char *slot, cogen__stack *out)
     out->lo = slot + guard_size();
     out->hi = out->lo + slot_usable(cls);
     out->cls = cls;
-}
-
-/* A cached slot's link is the top word of its stack, which its control
- * block leaves alone (see cogen__stack_get). */
-static free_slot *stack_link(const cogen__stack *s)
-{
-    return (free_slot *)s->hi - 1;
 }
 
 static char *link_slot(unsigned cls, free_slot *link)
@@ -378,7 +357,6 @@ int cogen__stack_get(size_t usable, cogen__stack *out)
 {
     bool ok;
     unsigned cls;
-    free_slot *l;
     /* With pages above 16 KiB (64 KiB AArch64 kernels) the smallest classes
      * would not be page multiples: slots would not be page-aligned (guard
      * install fails with EINVAL) and trim() would underflow. Page sizes
@@ -390,11 +368,8 @@ int cogen__stack_get(size_t usable, cogen__stack *out)
         errno = EINVAL;
         return -1;
     }
-    if (COGEN_UNLIKELY((l = tcache.head[cls]) == NULL))
+    if (COGEN_UNLIKELY((out->hi = cogen__stack_pop_cached(cls)) == NULL))
         return get_uncached(cls, out);
-    tcache.head[cls] = l->next;
-    tcache.count[cls]--;
-    out->hi = (char *)(l + 1);
     out->lo = out->hi - slot_usable(cls);
     out->cls = cls;
     return 1;
@@ -418,15 +393,8 @@ __attribute__((noinline)) static void put_uncached(const cogen__stack *s)
 
 void cogen__stack_put(const cogen__stack *s)
 {
-    unsigned cls = s->cls;
-    free_slot *l = stack_link(s);
-    if (COGEN_UNLIKELY(tcache.count[cls] >= COGEN__WARM_STACKS || !tcache.open)) {
+    if (COGEN_UNLIKELY(!cogen__stack_push_cached(s)))
         put_uncached(s);
-        return;
-    }
-    l->next = tcache.head[cls];
-    tcache.head[cls] = l;
-    tcache.count[cls]++;
 }
 
 void cogen__stack_retire(const cogen__stack *s)
