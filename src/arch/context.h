@@ -32,32 +32,56 @@ typedef struct cogen_ctx {
      * it (so that a cogen_ctx can be copied: a ucontext_t cannot, glibc's
      * points into itself), or at the top of its stack for a fresh one. */
     ucontext_t *uc;
+    char *lo, *hi; /* a fresh context's stack */
     cogen__ctx_body body;
     struct cogen *g;
     void *arg;
     cogen__ctx_end end;
 } cogen_ctx;
+
+static inline void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi)
+{
+    ctx->lo = lo;
+    ctx->hi = hi;
+}
 #else
 typedef struct cogen_ctx {
     void *sp; /* saved stack pointer; the registers are pushed below it */
 } cogen_ctx;
+
+/* A fresh context's stack pointer is the top of its stack: nothing is
+ * saved below it yet. */
+static inline void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi)
+{
+    (void)lo;
+    ctx->sp = hi;
+}
 #endif
 
-/* Prepares `ctx` so that the first switch to it calls body(g, arg) on the
- * stack [lo, hi), then goes on to end(g, result), which must not return
- * (it switches away for good). Both are entered as the ABI wants a called
- * function entered, stack alignment included. The engine calls the body
- * itself, so that no C function of ours sits between the body and the
- * bottom of its stack, calling it and never returning: on x86-64 that
- * cost about 1 ns of a 21 ns create+run+destroy (BENCHMARKS.md). `hi` must
- * be 16-byte aligned. */
-void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, struct cogen *g,
+/* cogen__ctx_init(ctx, lo, hi), above: prepares `ctx` for a context that
+ * will run on the stack [lo, hi) once cogen__ctx_start starts it. It
+ * writes nothing on the stack and costs a store or two: creating a
+ * generator is short enough that preparing a first frame there, in a
+ * call, was a measurable part of it (BENCHMARKS.md). `hi` must be 16-byte
+ * aligned. */
+
+/* Saves the running context into `from`, as cogen__ctx_jump does, and
+ * starts `to`, prepared by cogen__ctx_init and never started: it calls
+ * body(g, arg) on its stack, then end(g, what body returned), which must
+ * not return (it switches away for good). Both are entered as the ABI
+ * wants a called function entered, stack alignment included. The engine
+ * calls the body itself, so that no C function of ours sits between the
+ * body and the bottom of its stack, calling it and never returning: on
+ * x86-64 that cost about 1 ns of a 21 ns create+run+destroy
+ * (BENCHMARKS.md). Returns, like cogen__ctx_jump, when someone switches
+ * back to `from`, with what that switch passes as `ret`. */
+int cogen__ctx_start(cogen_ctx *from, cogen_ctx *to, cogen__ctx_body body, struct cogen *g,
                      void *arg, cogen__ctx_end end);
 
 /* Saves the running context into `from` and resumes `to`; returns when
  * someone switches back to `from`. It is made to end a call on both
  * sides: `ret` becomes the return value of the cogen__ctx_jump that `to`
- * is parked in (a fresh context ignores it), and `word` is stored into the
+ * is parked in, and `word` is stored into the
  * 8 aligned bytes at `publish` (unless NULL), with release order, once
  * from's context is saved and nothing runs on its stack any more. So
  * neither side has work left after its switch, and both reach it by a

@@ -45,13 +45,9 @@
  * stored into *publish (unless NULL) with release order once from's
  * context is saved. One frame for every switch (debug.c describes it).
  */
-    .globl  cogen__ctx_jump
-    .hidden cogen__ctx_jump
-    .type   cogen__ctx_jump, %function
-    .p2align 4
-cogen__ctx_jump:
-    .cfi_startproc
-    BTI_C
+/* Saves the running context: what a called function must preserve, in a
+ * 160-byte frame below its stack pointer, which goes into *from (x0). */
+.macro SAVE
     sub     sp, sp, #160
     stp     x19, x20, [sp, #0]
     stp     x21, x22, [sp, #16]
@@ -65,6 +61,16 @@ cogen__ctx_jump:
     stp     d14, d15, [sp, #144]
     mov     x9, sp
     str     x9, [x0]
+.endm
+
+    .globl  cogen__ctx_jump
+    .hidden cogen__ctx_jump
+    .type   cogen__ctx_jump, %function
+    .p2align 4
+cogen__ctx_jump:
+    .cfi_startproc
+    BTI_C
+    SAVE
     ldr     x9, [x1]
     mov     sp, x9
     cbz     x3, 1f
@@ -85,13 +91,43 @@ cogen__ctx_jump:
     .cfi_endproc
     .size   cogen__ctx_jump, .-cogen__ctx_jump
 
+/*
+ * int cogen__ctx_start(cogen_ctx *from (x0), cogen_ctx *to (x1), body (x2),
+ *                      struct cogen *g (x3), void *arg (x4), end (x5))
+ *
+ * Saves the running context as the switch does (the same frame) and
+ * starts `to`, whose saved stack pointer is still the top of its stack
+ * (cogen__ctx_init): the body, its generator, its argument and the end go
+ * into x19-x22, where the trampoline finds them. Nothing is read from the
+ * new stack.
+ */
+    .globl  cogen__ctx_start
+    .hidden cogen__ctx_start
+    .type   cogen__ctx_start, %function
+    .p2align 4
+cogen__ctx_start:
+    .cfi_startproc
+    BTI_C
+    SAVE
+    ldr     x9, [x1]
+    mov     sp, x9
+    mov     x19, x2
+    mov     x20, x3
+    mov     x21, x4
+    mov     x22, x5
+    mov     x29, xzr            /* ends frame-pointer walks */
+    mov     x30, xzr
+    b       cogen__ctx_trampoline
+    .cfi_endproc
+    .size   cogen__ctx_start, .-cogen__ctx_start
+
 /* First code on a fresh stack: the body in x19, its generator in x20, its
  * argument in x21, the end in x22, all callee-saved, so they are still
  * there when the body returns. The end is reached by a branch, not a call
  * that would never return (see the x86-64 file), through x16, which a
  * `bti c` landing pad accepts from `br`; x30 still holds the body's return
- * address. The end must not return. Reached by RESUME: with BTI that is
- * `ret`, which needs no landing pad. */
+ * address. The end must not return. Reached by a direct branch, which
+ * needs no landing pad. */
     .type   cogen__ctx_trampoline, %function
     .p2align 4
 cogen__ctx_trampoline:
@@ -106,30 +142,6 @@ cogen__ctx_trampoline:
     br      x16
     .cfi_endproc
     .size   cogen__ctx_trampoline, .-cogen__ctx_trampoline
-
-/* void cogen__ctx_init(cogen_ctx *ctx (x0), char *lo (x1), char *hi (x2), body (x3),
- *                      struct cogen *g (x4), void *arg (x5), end (x6)) */
-    .globl  cogen__ctx_init
-    .hidden cogen__ctx_init
-    .type   cogen__ctx_init, %function
-    .p2align 4
-cogen__ctx_init:
-    .cfi_startproc
-    BTI_C
-    sub     x9, x2, #160
-    /* zero the whole frame, then set x19-x22 and x30 */
-    mov     x10, x9
-1:  stp     xzr, xzr, [x10], #16
-    cmp     x10, x2
-    b.lo    1b
-    stp     x3, x4, [x9, #0]            /* x19 = body, x20 = g */
-    stp     x5, x6, [x9, #16]           /* x21 = arg, x22 = end */
-    adr     x10, cogen__ctx_trampoline
-    str     x10, [x9, #88]              /* x30 */
-    str     x9, [x0]
-    ret
-    .cfi_endproc
-    .size   cogen__ctx_init, .-cogen__ctx_init
 
     .section .note.GNU-stack,"",@progbits
 

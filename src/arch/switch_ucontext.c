@@ -67,25 +67,12 @@ static void ctx_start(unsigned hi, unsigned lo)
     abort();
 }
 
-void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi, cogen__ctx_body body, struct cogen *g,
-                     void *arg, cogen__ctx_end end)
-{
-    uintptr_t c = (uintptr_t)ctx;
-    ctx->body = body;
-    ctx->g = g;
-    ctx->arg = arg;
-    ctx->end = end;
-    /* The first context is kept above the stack it runs on. */
-    ctx->uc = (ucontext_t *)(((uintptr_t)hi - sizeof(ucontext_t)) & ~(uintptr_t)63);
-    getcontext(ctx->uc);
-    ctx->uc->uc_stack.ss_sp = lo;
-    ctx->uc->uc_stack.ss_size = (size_t)((char *)ctx->uc - lo);
-    ctx->uc->uc_link = NULL;
-    makecontext(ctx->uc, (void (*)(void))ctx_start, 2, (unsigned)(c >> 16 >> 16),
-                (unsigned)(c & 0xffffffffu));
-}
-
-int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word)
+/* The switch, inline in both functions that switch: ThreadSanitizer keeps a
+ * call stack per fiber, and each side must enter exactly one instrumented
+ * function between its fiber switch and the stack switch (the one it
+ * returns from when switched back to), or that stack drifts. */
+static inline __attribute__((always_inline)) int switch_to(cogen_ctx *from, cogen_ctx *to, int ret,
+                                                           void *publish, uint64_t word)
 {
     /* Nothing runs on from's stack once swapcontext has saved it, so the
      * side landing in `to` publishes on from's behalf. swapcontext
@@ -102,4 +89,28 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint
     from->uc = &here;
     swapcontext(&here, to->uc);
     return arrive();
+}
+
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word)
+{
+    return switch_to(from, to, ret, publish, word);
+}
+
+int cogen__ctx_start(cogen_ctx *from, cogen_ctx *to, cogen__ctx_body body, struct cogen *g,
+                     void *arg, cogen__ctx_end end)
+{
+    uintptr_t c = (uintptr_t)to;
+    to->body = body;
+    to->g = g;
+    to->arg = arg;
+    to->end = end;
+    /* The first context is kept above the stack it runs on. */
+    to->uc = (ucontext_t *)(((uintptr_t)to->hi - sizeof(ucontext_t)) & ~(uintptr_t)63);
+    getcontext(to->uc);
+    to->uc->uc_stack.ss_sp = to->lo;
+    to->uc->uc_stack.ss_size = (size_t)((char *)to->uc - to->lo);
+    to->uc->uc_link = NULL;
+    makecontext(to->uc, (void (*)(void))ctx_start, 2, (unsigned)(c >> 16 >> 16),
+                (unsigned)(c & 0xffffffffu));
+    return switch_to(from, to, 0, NULL, 0);
 }

@@ -32,13 +32,9 @@
  * everything before it are visible to whoever sees the new state. Same
  * frame for every switch (debug.c describes it).
  */
-.macro SWITCH name
-    .globl  \name
-    .hidden \name
-    .type   \name, @function
-    .p2align 6
-\name:
-    .cfi_startproc
+/* Saves the running context: its callee-saved registers below the return
+ * address, then its stack pointer into *from (rdi). */
+.macro SAVE
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
@@ -46,6 +42,16 @@
     pushq   %r14
     pushq   %r15
     movq    %rsp, (%rdi)
+.endm
+
+.macro SWITCH name
+    .globl  \name
+    .hidden \name
+    .type   \name, @function
+    .p2align 6
+\name:
+    .cfi_startproc
+    SAVE
     movq    (%rsi), %rsp
     testq   %rcx, %rcx
     jz      1f
@@ -67,7 +73,35 @@
     SWITCH cogen__ctx_jump_out
 
 /*
- * First code run on a fresh stack: cogen__ctx_init left the body in r12,
+ * int cogen__ctx_start(cogen_ctx *from (rdi), cogen_ctx *to (rsi), body (rdx),
+ *                      struct cogen *g (rcx), void *arg (r8), end (r9))
+ *
+ * Saves the running context as the switch does (the same frame, so that
+ * the switch resumes it) and starts `to`, whose saved stack pointer is
+ * still the top of its stack (cogen__ctx_init): the body, its generator,
+ * its argument and the end go into r12-r15, where the trampoline finds
+ * them. Nothing is read from the new stack, so a create prepares nothing
+ * there.
+ */
+    .globl  cogen__ctx_start
+    .hidden cogen__ctx_start
+    .type   cogen__ctx_start, @function
+    .p2align 6
+cogen__ctx_start:
+    .cfi_startproc
+    SAVE
+    movq    (%rsi), %rsp
+    movq    %rdx, %r12
+    movq    %rcx, %r13
+    movq    %r8, %r14
+    movq    %r9, %r15
+    xorl    %ebp, %ebp          /* ends frame-pointer walks */
+    jmp     cogen__ctx_trampoline
+    .cfi_endproc
+    .size   cogen__ctx_start, .-cogen__ctx_start
+
+/*
+ * First code run on a fresh stack: cogen__ctx_start left the body in r12,
  * its generator in r13, its argument in r14 and the end in r15, all
  * callee-saved, so they are still there when the body returns. The stack
  * pointer is 16-byte aligned here, as the ABI wants it before a call. The
@@ -92,29 +126,5 @@ cogen__ctx_trampoline:
     jmpq    *%r15
     .cfi_endproc
     .size   cogen__ctx_trampoline, .-cogen__ctx_trampoline
-
-/* void cogen__ctx_init(cogen_ctx *ctx (rdi), char *lo (rsi), char *hi (rdx), body (rcx),
- *                      struct cogen *g (r8), void *arg (r9), end (8(%rsp))) */
-    .globl  cogen__ctx_init
-    .hidden cogen__ctx_init
-    .type   cogen__ctx_init, @function
-    .p2align 4
-cogen__ctx_init:
-    .cfi_startproc
-    /* Frame, from hi downwards: trampoline address, rbp, rbx, r12, r13, r14, r15. */
-    leaq    cogen__ctx_trampoline(%rip), %rax
-    movq    %rax, -8(%rdx)
-    movq    $0, -16(%rdx)       /* rbp = 0: ends frame-pointer walks */
-    movq    $0, -24(%rdx)       /* rbx */
-    movq    %rcx, -32(%rdx)     /* r12 = body */
-    movq    %r8, -40(%rdx)      /* r13 = g */
-    movq    %r9, -48(%rdx)      /* r14 = arg */
-    movq    8(%rsp), %rax
-    movq    %rax, -56(%rdx)     /* r15 = end */
-    leaq    -56(%rdx), %rax
-    movq    %rax, (%rdi)
-    ret
-    .cfi_endproc
-    .size   cogen__ctx_init, .-cogen__ctx_init
 
     .section .note.GNU-stack,"",@progbits

@@ -439,6 +439,34 @@ static void landed(void)
 }
 #endif
 
+static void body_returned(cogen *g, void *r);
+#ifdef COGEN_SAN_SWITCH
+static void *run_body(cogen *g, void *arg);
+#endif
+
+/*
+ * The first switch into g, whose context has never run: it starts g's
+ * body. `leaving` (NULL, or a delegator starting g as its sub) gets
+ * `state` before the switch, not in it, as the start has no room for it.
+ * That is safe for DELEGATING, the only state given here: nobody can take
+ * a generator in that state, and the chain it is in is ours until g
+ * yields or ends, which is after the switch.
+ */
+static inline __attribute__((always_inline)) int hop_start(cogen_ctx *from, cogen *g,
+                                                           cogen *leaving, int state)
+{
+    cogen__count_switch();
+    if (leaving)
+        set_state(leaving, state);
+#ifdef COGEN_SAN_SWITCH
+    my_pending()->g = NULL;
+    cogen__san_switch_fiber(g->san.fiber);
+    return cogen__ctx_start(from, &g->ctx, run_body, g, g->arg, body_returned);
+#else
+    return cogen__ctx_start(from, &g->ctx, g->fn, g, g->arg, body_returned);
+#endif
+}
+
 /*
  * Taking a generator from SUSPENDED: by the thread it is biased to, with
  * no locked instruction; by any other, with a locked compare-and-swap that
@@ -788,9 +816,11 @@ static void arrive(cogen *g)
  * for it to yield or end: the generator writes *out, gives the current
  * generator back (prev) and hands the status over in the switch.
  * `on_gen_stack`: the resumer is a body, whose thread may have changed
- * since it last computed a thread-local address. */
+ * since it last computed a thread-local address. `fresh`: leaf was
+ * claimed from CREATED, and this starts its body. */
 static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, int kind, void *value,
-                                                       void **out, bool held, bool on_gen_stack)
+                                                       void **out, bool held, bool on_gen_stack,
+                                                       bool fresh)
 {
     xfer *x = &leaf->xf;
     x->target = g;
@@ -811,12 +841,17 @@ static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, in
         void *fake = NULL;
         int rc;
         cogen__san_leave_resumer(&x->san, &fake, leaf->stack.lo, stack_bytes(leaf));
-        rc = hop(&x->ctx, &leaf->ctx, kind, NULL, 0, leaf->san.fiber);
+        if (fresh)
+            rc = hop_start(&x->ctx, leaf, NULL, 0);
+        else
+            rc = hop(&x->ctx, &leaf->ctx, kind, NULL, 0, leaf->san.fiber);
         cogen__san_arrive_resumer(fake);
         landed();
         return rc;
     }
 #else
+    if (fresh)
+        return hop_start(&x->ctx, leaf, NULL, 0);
     return hop(&x->ctx, &leaf->ctx, kind, NULL, 0, NULL);
 #endif
 }
@@ -825,10 +860,10 @@ static inline __attribute__((always_inline)) int enter(cogen *g, cogen *leaf, in
  * needs: a thread that never made a generator has no means yet to report
  * a stack overflow. */
 __attribute__((noinline)) static int resume_general(cogen *g, cogen *leaf, int kind, void *value,
-                                                    void **out)
+                                                    void **out, bool fresh)
 {
     cogen__overflow_guard_thread();
-    return enter(g, leaf, kind, value, out, false, false);
+    return enter(g, leaf, kind, value, out, false, false, fresh);
 }
 
 /* The common case of the same, inline: the caller's fast path makes no
@@ -836,11 +871,12 @@ __attribute__((noinline)) static int resume_general(cogen *g, cogen *leaf, int k
  * quarter of a round trip). `by_owner`: taken by the thread it is biased
  * to, which could report an overflow when it got the bias. */
 static inline __attribute__((always_inline)) int resume(cogen *g, cogen *leaf, int kind,
-                                                        void *value, void **out, bool by_owner)
+                                                        void *value, void **out, bool by_owner,
+                                                        bool fresh)
 {
     if (COGEN_UNLIKELY((!by_owner && !cogen__altstack_ready) || (leaf->flags & COGEN_FPENV)))
-        return resume_general(g, leaf, kind, value, out);
-    return enter(g, leaf, kind, value, out, false, false);
+        return resume_general(g, leaf, kind, value, out, fresh);
+    return enter(g, leaf, kind, value, out, false, false, fresh);
 }
 
 /* Runs the cleanups; each is popped before it runs, so that a cleanup that
@@ -1069,11 +1105,7 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
     cogen__san_new(&g->san, (const char *)g);
-#ifdef COGEN_SAN_SWITCH
-    cogen__ctx_init(&g->ctx, st.lo, (char *)g, run_body, g, arg, body_returned);
-#else
-    cogen__ctx_init(&g->ctx, st.lo, (char *)g, fn, g, arg, body_returned);
-#endif
+    cogen__ctx_init(&g->ctx, st.lo, (char *)g);
     if (flags & COGEN_PRIMED)
         return prime(g);
     return g;
@@ -1188,7 +1220,9 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
             set_state(leaf, COGEN_CREATED);
             return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
         }
-        return resume(g, leaf, COGEN_SENT, value, out, false);
+        if (from == COGEN_CREATED)
+            return resume(g, leaf, COGEN_SENT, value, out, false, true);
+        return resume(g, leaf, COGEN_SENT, value, out, false, false);
     }
     if (from == COGEN_CLOSED) {
         if (out)
@@ -1205,7 +1239,7 @@ __attribute__((noinline)) static int first_resume(cogen *g, void **out)
 {
     if (COGEN_LIKELY(claim_created(g))) {
         if (COGEN_LIKELY(chain_leaf(g) == g))
-            return resume(g, g, COGEN_SENT, NULL, out, false);
+            return resume(g, g, COGEN_SENT, NULL, out, false, true);
         set_state(g, COGEN_CREATED); /* not its chain's innermost: see take_slow */
     }
     return send_slow(g, NULL, out, g, COGEN_CREATED);
@@ -1218,9 +1252,9 @@ int cogen_send(cogen *g, void *value, void **out)
     if (COGEN_LIKELY(g != NULL)) {
         enum taken how = take_fast(g, &leaf, &seen);
         if (COGEN_LIKELY(how == TAKEN_BY_OWNER))
-            return resume(g, leaf, COGEN_SENT, value, out, true);
+            return resume(g, leaf, COGEN_SENT, value, out, true, false);
         if (how == TAKEN)
-            return resume(g, leaf, COGEN_SENT, value, out, false);
+            return resume(g, leaf, COGEN_SENT, value, out, false, false);
         if (seen == COGEN_CREATED && leaf == g && !value)
             return first_resume(g, out);
     }
@@ -1242,7 +1276,7 @@ static int deliver_exit(cogen *g, cogen *leaf, void **out)
         return refuse_busy(g);
     }
     set_exit(g);
-    return resume(g, g, COGEN_EXIT, NULL, out, false);
+    return resume(g, g, COGEN_EXIT, NULL, out, false, false);
 }
 
 int cogen_throw(cogen *g, int code, const char *msg, void **out)
@@ -1270,7 +1304,7 @@ int cogen_throw(cogen *g, int code, const char *msg, void **out)
     if (code == COGEN_EEXIT)
         return deliver_exit(g, leaf, out);
     (void)fail_str(leaf, code, msg ? msg : "thrown");
-    return resume(g, leaf, COGEN_THROWN, NULL, out, false);
+    return resume(g, leaf, COGEN_THROWN, NULL, out, false, false);
 }
 
 /* Closes g, whose chain the caller has taken. The EXIT that g's body saw
@@ -1532,7 +1566,7 @@ __attribute__((noinline)) static int close_held(cogen *self, cogen *sub)
     if (sub->delegate && !claim(sub, DELEGATING))
         abort(); /* the chain is ours: nobody else takes a delegator */
     set_exit(sub);
-    status = enter(sub, sub, COGEN_EXIT, NULL, NULL, true, true);
+    status = enter(sub, sub, COGEN_EXIT, NULL, NULL, true, true, false);
     if (status == COGEN_YIELDED) { /* from sub, or from a new sub of its: cut off */
         cogen__errbuf_set(&self->e, COGEN_EIGNORED, sub->name, "%s",
                           cogen_strerror(COGEN_EIGNORED));
@@ -1618,7 +1652,10 @@ int cogen_yield_from(cogen *self, cogen *sub, void **result)
     fp_leave(self, &self->xf);
     fp_enter(leaf, &leaf->xf);
     cogen__san_leave_gen(&self->san, leaf->stack.lo, stack_bytes(leaf));
-    kind = hop(&self->ctx, &leaf->ctx, COGEN_SENT, self, DELEGATING, leaf->san.fiber);
+    if (from == COGEN_CREATED)
+        kind = hop_start(&self->ctx, leaf, self, DELEGATING);
+    else
+        kind = hop(&self->ctx, &leaf->ctx, COGEN_SENT, self, DELEGATING, leaf->san.fiber);
     arrive(self);
     return delegation_result(self, kind, result);
 }

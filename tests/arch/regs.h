@@ -34,11 +34,22 @@
 void regs_call(const uint64_t *vals, uint64_t *after, void (*fn)(void *), void *arg);
 
 /* Loads the registers with vals, calls cogen__ctx_jump(from, to, 0, NULL, 0)
- * directly
- * (no C code in between that could save registers itself), and when
+ * directly (no C code in between that could save registers itself), and when
  * switched back stores the registers and stack pointers in `after` as
  * regs_call does. */
 void regs_switch(const uint64_t *vals, uint64_t *after, void *from, void *to);
+
+/* The same, calling cogen__ctx_start(from, to, regs_fresh.body,
+ * regs_fresh.g, regs_fresh.arg, regs_fresh.end) to start a fresh `to`. */
+struct cogen;
+struct regs_fresh {
+    void *(*body)(struct cogen *g, void *arg);
+    struct cogen *g;
+    void *arg;
+    void (*end)(struct cogen *g, void *result);
+};
+extern struct regs_fresh regs_fresh;
+void regs_start(const uint64_t *vals, uint64_t *after, void *from, void *to);
 
 /* The stack pointer at this function's entry. Called from C, it tells the
  * caller's stack alignment: (sp % 16) == REGS_ENTRY_SP_MOD when the caller's

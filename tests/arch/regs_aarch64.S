@@ -115,6 +115,36 @@ regs_switch_thunk:
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 
+/* void regs_start(const uint64_t *vals, uint64_t *after, void *from (x2), void *to (x3)):
+ * the same, calling cogen__ctx_start(from, to, ...) with the body, its
+ * generator, its argument and its end taken from regs_fresh. */
+    .globl  regs_start
+    .type   regs_start, %function
+    .p2align 4
+regs_start:
+    .cfi_startproc
+    BTI_C
+    mov     x12, x2
+    adr     x2, regs_start_thunk
+    b       regs_call
+    .cfi_endproc
+    .size   regs_start, .-regs_start
+
+    .type   regs_start_thunk, %function
+    .p2align 4
+regs_start_thunk:
+    .cfi_startproc
+    BTI_C
+    mov     x1, x0
+    mov     x0, x12
+    adrp    x9, regs_fresh
+    add     x9, x9, :lo12:regs_fresh
+    ldp     x2, x3, [x9]
+    ldp     x4, x5, [x9, #16]
+    b       cogen__ctx_start
+    .cfi_endproc
+    .size   regs_start_thunk, .-regs_start_thunk
+
 /* uintptr_t regs_entry_sp(void) */
     .globl  regs_entry_sp
     .type   regs_entry_sp, %function
@@ -174,6 +204,11 @@ regs_set_fpcr:
     .size   regs_body_entry_sp, 8
 regs_body_entry_sp:
     .zero   8
+    .globl  regs_fresh
+    .type   regs_fresh, %object
+    .size   regs_fresh, 32
+regs_fresh:
+    .zero   32
     .globl  regs_body_probe_next
     .type   regs_body_probe_next, %object
     .size   regs_body_probe_next, 8

@@ -7,6 +7,7 @@
 #include "regs_util.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
 
 #ifdef REGS_VALGRIND
 #include <valgrind/valgrind.h>
@@ -38,6 +39,27 @@ static void never_ends(struct cogen *g, void *result)
     abort();
 }
 
+/* What regs_start starts next. */
+static void set_fresh(void *(*body)(struct cogen *, void *), struct cogen *g, void *arg,
+                      void (*end)(struct cogen *, void *))
+{
+    regs_fresh.body = body;
+    regs_fresh.g = g;
+    regs_fresh.arg = arg;
+    regs_fresh.end = end;
+}
+
+/* Switches from `from` to `to` with known values in the registers: the
+ * first time, `to` is fresh and is started (regs_fresh says with what). */
+static void switch_or_start(bool first, const uint64_t *vals, uint64_t *after, cogen_ctx *from,
+                            cogen_ctx *to)
+{
+    if (first)
+        regs_start(vals, after, from, to);
+    else
+        regs_switch(vals, after, from, to);
+}
+
 /* Ping-pong: main <-> a. */
 static void *pingpong_entry(struct cogen *g, void *arg)
 {
@@ -53,14 +75,16 @@ static void *pingpong_entry(struct cogen *g, void *arg)
     abort(); /* nobody resumes a after that */
 }
 
+/* The start is checked like the switches: it keeps the starting side's
+ * registers for when it is switched back to. */
 TEST(raw_switch_ping_pong)
 {
-    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, pingpong_entry, NULL, NULL,
-                    never_ends);
+    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack);
+    set_fresh(pingpong_entry, NULL, NULL, never_ends);
     for (int i = 0; i <= ROUNDS; i++) {
         regs_frame f;
         regs_fill(&f, (unsigned)i);
-        regs_switch(f.vals, f.after, &main_ctx, &a_ctx);
+        switch_or_start(i == 0, f.vals, f.after, &main_ctx, &a_ctx);
         regs_check(&f, "main context");
     }
     CHECK_EQ_INT(a_rounds, ROUNDS);
@@ -68,6 +92,7 @@ TEST(raw_switch_ping_pong)
 
 /* A ring: main -> a -> b -> main, each switch made with the switching
  * side's own values in the registers. */
+static void *ring_b(struct cogen *g, void *arg);
 static void *ring_a(struct cogen *g, void *arg)
 {
     (void)g;
@@ -75,7 +100,9 @@ static void *ring_a(struct cogen *g, void *arg)
     for (a_rounds = 0; a_rounds < ROUNDS; a_rounds++) {
         regs_frame f;
         regs_fill(&f, 2000u + (unsigned)a_rounds);
-        regs_switch(f.vals, f.after, &a_ctx, &b_ctx);
+        if (a_rounds == 0)
+            set_fresh(ring_b, NULL, NULL, never_ends);
+        switch_or_start(a_rounds == 0, f.vals, f.after, &a_ctx, &b_ctx);
         regs_check(&f, "context a");
     }
     (void)cogen__ctx_jump(&a_ctx, &b_ctx, 0, NULL, 0);
@@ -98,20 +125,21 @@ static void *ring_b(struct cogen *g, void *arg)
 
 TEST(raw_switch_ring_of_three)
 {
-    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack, ring_a, NULL, NULL, never_ends);
-    cogen__ctx_init(&b_ctx, b_stack, b_stack + sizeof b_stack, ring_b, NULL, NULL, never_ends);
+    cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack);
+    cogen__ctx_init(&b_ctx, b_stack, b_stack + sizeof b_stack);
+    set_fresh(ring_a, NULL, NULL, never_ends);
     for (int i = 0; i <= ROUNDS; i++) {
         regs_frame f;
         regs_fill(&f, (unsigned)i);
-        regs_switch(f.vals, f.after, &main_ctx, &a_ctx);
+        switch_or_start(i == 0, f.vals, f.after, &main_ctx, &a_ctx);
         regs_check(&f, "main context");
     }
     CHECK_EQ_INT(a_rounds, ROUNDS);
     CHECK_EQ_INT(b_rounds, ROUNDS);
 }
 
-/* The first switch into a fresh context starts body(g, arg) with the stack
- * aligned as the ABI wants at a function's entry. */
+/* Starting a fresh context calls body(g, arg) with the stack aligned as
+ * the ABI wants at a function's entry. */
 static uintptr_t fresh_entry_sp;
 static void *fresh_entry(struct cogen *g, void *arg)
 {
@@ -127,8 +155,8 @@ TEST(raw_fresh_context_stack_alignment)
     /* Every 16-byte aligned top of stack, whatever the low bits above that. */
     for (size_t top = STACK_BYTES; top > STACK_BYTES - 256; top -= 16) {
         fresh_entry_sp = 0;
-        cogen__ctx_init(&a_ctx, a_stack, a_stack + top, fresh_entry, NULL, NULL, never_ends);
-        (void)cogen__ctx_jump(&main_ctx, &a_ctx, 0, NULL, 0);
+        cogen__ctx_init(&a_ctx, a_stack, a_stack + top);
+        (void)cogen__ctx_start(&main_ctx, &a_ctx, fresh_entry, NULL, NULL, never_ends);
         CHECK(fresh_entry_sp > (uintptr_t)a_stack);
         CHECK(fresh_entry_sp < (uintptr_t)(a_stack + top));
         CHECK_EQ_INT(fresh_entry_sp % 16u, REGS_ENTRY_SP_MOD);
@@ -174,9 +202,8 @@ TEST(raw_body_that_returns_reaches_its_end)
         got_g = body_g = NULL;
         got_arg = got_result = NULL;
         end_entry_sp = 0;
-        cogen__ctx_init(&a_ctx, a_stack, a_stack + top, returns_arg_plus_one, the_g, arg,
-                        records_end);
-        (void)cogen__ctx_jump(&main_ctx, &a_ctx, 0, NULL, 0); /* to its switch */
+        cogen__ctx_init(&a_ctx, a_stack, a_stack + top);
+        (void)cogen__ctx_start(&main_ctx, &a_ctx, returns_arg_plus_one, the_g, arg, records_end);
         CHECK(body_g == the_g && got_arg == arg && got_g == NULL);
         regs_fill(&f, 5000u);
         regs_switch(f.vals, f.after, &main_ctx, &a_ctx); /* returns, ends */

@@ -88,6 +88,34 @@ regs_switch_thunk:
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 
+/* void regs_start(const uint64_t *vals, uint64_t *after, void *from, void *to):
+ * the same, calling cogen__ctx_start(from, to, ...) with the body, its
+ * generator, its argument and its end taken from regs_fresh. */
+    .globl  regs_start
+    .type   regs_start, @function
+    .p2align 4
+regs_start:
+    .cfi_startproc
+    movq    %rdx, %r8           /* from */
+    leaq    regs_start_thunk(%rip), %rdx
+    jmp     regs_call
+    .cfi_endproc
+    .size   regs_start, .-regs_start
+
+    .type   regs_start_thunk, @function
+    .p2align 4
+regs_start_thunk:
+    .cfi_startproc
+    movq    %rdi, %rsi
+    movq    %r8, %rdi
+    movq    regs_fresh(%rip), %rdx
+    movq    regs_fresh+8(%rip), %rcx
+    movq    regs_fresh+16(%rip), %r8
+    movq    regs_fresh+24(%rip), %r9
+    jmp     cogen__ctx_start
+    .cfi_endproc
+    .size   regs_start_thunk, .-regs_start_thunk
+
 /* uintptr_t regs_entry_sp(void) */
     .globl  regs_entry_sp
     .type   regs_entry_sp, @function
@@ -165,6 +193,11 @@ regs_set_x87cw:
     .size   regs_body_entry_sp, 8
 regs_body_entry_sp:
     .zero   8
+    .globl  regs_fresh
+    .type   regs_fresh, @object
+    .size   regs_fresh, 32
+regs_fresh:
+    .zero   32
     .globl  regs_body_probe_next
     .type   regs_body_probe_next, @object
     .size   regs_body_probe_next, 8
