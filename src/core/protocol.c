@@ -179,10 +179,15 @@ static atomic_ulong threads_seen;
 static _Thread_local unsigned long thread_tag __attribute__((tls_model("initial-exec")));
 static _Thread_local unsigned long births __attribute__((tls_model("initial-exec")));
 
-static unsigned long next_generation(void)
+__attribute__((noinline)) static void tag_thread(void)
+{
+    thread_tag = atomic_fetch_add(&threads_seen, 1) % ((1ul << THREAD_TAG_BITS) - 1) + 1;
+}
+
+static inline unsigned long next_generation(void)
 {
     if (COGEN_UNLIKELY(!thread_tag))
-        thread_tag = atomic_fetch_add(&threads_seen, 1) % ((1ul << THREAD_TAG_BITS) - 1) + 1;
+        tag_thread();
     return ++births << THREAD_TAG_BITS | thread_tag;
 }
 
@@ -666,8 +671,7 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
 static void check_innermost(const cogen *g)
 {
     if (chain_leaf(g) != g) {
-        (void)fprintf(stderr, "cogen: claimed '%s' SUSPENDED but not its chain's innermost\n",
-                      g->name);
+        (void)fprintf(stderr, "cogen: claimed '%s', which is not its chain's innermost\n", g->name);
         abort();
     }
 }
@@ -1010,9 +1014,15 @@ static void *run_body(cogen *g, void *arg)
 
 /* ------------------------------------------------------------- lifetime */
 
+/* The control block of the generator on the stack whose top is hi. */
+static cogen *slot_owner(const char *hi)
+{
+    return (cogen *)(((uintptr_t)hi - sizeof(cogen)) & ~(uintptr_t)63);
+}
+
 static cogen *owner_of(const cogen__stack *st)
 {
-    return (cogen *)(((uintptr_t)st->hi - sizeof(cogen)) & ~(uintptr_t)63);
+    return slot_owner(st->hi);
 }
 
 void cogen__overflow_recover(const cogen__stack *st, const void *mask)
@@ -1065,26 +1075,10 @@ static void init_slot(cogen *g, const cogen__stack *st)
     g->name[0] = '\0';
 }
 
-cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
+/* Makes g, on a slot that init_slot prepared, a new generator, CREATED. */
+static inline __attribute__((always_inline)) cogen *born(cogen *g, cogen_fn fn, void *arg,
+                                                         unsigned flags, const char *name)
 {
-    size_t size = opts && opts->stack_size ? opts->stack_size : COGEN_STACK_DEFAULT;
-    unsigned flags = opts ? opts->flags : 0;
-    cogen__stack st;
-    cogen *g;
-    int got;
-    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV | COGEN_OVERFLOW_ERROR))) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (size < COGEN_STACK_MIN)
-        size = COGEN_STACK_MIN;
-    cogen__overflow_guard_thread();
-    got = cogen__stack_get(size, &st);
-    if (COGEN_UNLIKELY(got < 0))
-        return NULL;
-    g = owner_of(&st);            /* the control block sits at the top of its own stack */
-    if (COGEN_UNLIKELY(got == 0)) /* not from this thread's cache: nothing in place */
-        init_slot(g, &st);
     g->received = NULL;
     g->generation = next_generation();
     /* One store for the claim word: the first resume reads it whole. */
@@ -1099,16 +1093,55 @@ cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
     g->fn = fn;
     g->arg = arg;
     g->ndefers = 0;
-    if (COGEN_UNLIKELY(!same_name(g, opts ? opts->name : NULL)))
-        copy_name(g, opts ? opts->name : NULL);
+    if (COGEN_UNLIKELY(!same_name(g, name)))
+        copy_name(g, name);
     g->e.err = (cogen_err){0, "", ""}; /* the buffers: at the first error */
+    cogen__san_new(&g->san, (const char *)g);
+    cogen__ctx_init(&g->ctx, g->stack.lo, (char *)g);
+    return g;
+}
+
+/* Flags a generator can be made with that need nothing but to be kept. */
+#define PLAIN_FLAGS ((unsigned)COGEN_OVERFLOW_ERROR)
+
+__attribute__((noinline)) static cogen *new_slow(cogen_fn fn, void *arg, const cogen_opts *opts)
+{
+    size_t size = opts && opts->stack_size ? opts->stack_size : COGEN_STACK_DEFAULT;
+    unsigned flags = opts ? opts->flags : 0;
+    cogen__stack st;
+    cogen *g;
+    int got;
+    if (!fn || (flags & ~(COGEN_PRIMED | COGEN_FPENV | PLAIN_FLAGS))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (size < COGEN_STACK_MIN)
+        size = COGEN_STACK_MIN;
+    cogen__overflow_guard_thread();
+    got = cogen__stack_get(size, &st);
+    if (COGEN_UNLIKELY(got < 0))
+        return NULL;
+    g = owner_of(&st);            /* the control block sits at the top of its own stack */
+    if (COGEN_UNLIKELY(got == 0)) /* not from this thread's cache: nothing in place */
+        init_slot(g, &st);
+    born(g, fn, arg, flags, opts ? opts->name : NULL);
     if (flags & COGEN_FPENV)
         fegetenv(&g->fenv);
-    cogen__san_new(&g->san, (const char *)g);
-    cogen__ctx_init(&g->ctx, st.lo, (char *)g);
     if (flags & COGEN_PRIMED)
         return prime(g);
     return g;
+}
+
+/* The common case without a call or a frame: a default stack from this
+ * thread's cache, and nothing to do for the flags. */
+cogen *cogen_new(cogen_fn fn, void *arg, const cogen_opts *opts)
+{
+    char *hi;
+    if (COGEN_LIKELY(fn && (!opts || (!opts->stack_size && !(opts->flags & ~PLAIN_FLAGS))) &&
+                     cogen__altstack_ready) &&
+        COGEN_LIKELY((hi = cogen__stack_pop_cached(COGEN__DEFAULT_CLASS)) != NULL))
+        return born(slot_owner(hi), fn, arg, opts ? opts->flags : 0, opts ? opts->name : NULL);
+    return new_slow(fn, arg, opts);
 }
 
 /* COGEN_PRIMED: run to the first yield; a body that ends before it is
@@ -1155,15 +1188,19 @@ static bool abandon(cogen *g)
     return true;
 }
 
-void cogen_free(cogen *g)
+/* The end of every free: the slot is no generator's any more. */
+static void forget(cogen *g)
+{
+    cogen__san_free(&g->san, g->stack.lo, (const char *)g);
+    g->fn = NULL; /* marks the slot free, for debuggers (debug.c) */
+}
+
+/* cogen_free but for its common case; `state` is g's own. */
+__attribute__((noinline)) static void free_slow(cogen *g, int state)
 {
     cogen__stack st;
-    int state;
-    if (!g)
-        return;
     /* An ended or unstarted generator is its own chain: its state is its
-     * chain's (the common case, without chain_state's loop). */
-    state = state_of(g);
+     * chain's (without chain_state's loop). */
     if (state != COGEN_CLOSED && state != COGEN_CREATED)
         state = cogen_getstate(g);
     switch (state) {
@@ -1193,13 +1230,30 @@ void cogen_free(cogen *g)
         g->defers = g->inline_defers; /* as cogen_new expects a cached slot */
         g->cap = INLINE_DEFERS;
     }
-    cogen__san_free(&g->san, g->stack.lo, (const char *)g);
-    g->fn = NULL;  /* marks the slot free, for debuggers (debug.c) */
+    forget(g);
     st = g->stack; /* g lives on that stack */
     if (COGEN_UNLIKELY(g->retired))
         cogen__stack_retire(&st);
     else
         cogen__stack_put(&st);
+}
+
+/* The common case without a call or a frame: g has ended (or never
+ * started) with no cleanups left on the heap, and its stack goes to this
+ * thread's cache. */
+void cogen_free(cogen *g)
+{
+    int state;
+    if (!g)
+        return;
+    state = state_of(g);
+    if (COGEN_LIKELY((state == COGEN_CLOSED || state == COGEN_CREATED) &&
+                     g->defers == g->inline_defers && !g->retired) &&
+        COGEN_LIKELY(cogen__stack_push_cached(&g->stack))) {
+        forget(g);
+        return;
+    }
+    free_slow(g, state);
 }
 
 /* -------------------------------------------------------- the resumers */
@@ -1234,13 +1288,15 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
 
 /* A first resume, frameless like cogen_send's fast path (send_slow's frame
  * cost about 1 ns of a create+run+destroy, measured with the end above in
- * place: BENCHMARKS.md). Anything unusual goes to send_slow. */
+ * place: BENCHMARKS.md). Anything unusual goes to send_slow. A generator
+ * claimed from CREATED is its own chain: it is linked into one only once
+ * claimed (cogen_yield_from), and then never CREATED again. Test builds
+ * check it. */
 __attribute__((noinline)) static int first_resume(cogen *g, void **out)
 {
     if (COGEN_LIKELY(claim_created(g))) {
-        if (COGEN_LIKELY(chain_leaf(g) == g))
-            return resume(g, g, COGEN_SENT, NULL, out, false, true);
-        set_state(g, COGEN_CREATED); /* not its chain's innermost: see take_slow */
+        check_innermost(g);
+        return resume(g, g, COGEN_SENT, NULL, out, false, true);
     }
     return send_slow(g, NULL, out, g, COGEN_CREATED);
 }

@@ -67,11 +67,16 @@ typedef struct cogen__san_gen {
 
 static inline void cogen__san_new(cogen__san_gen *g, const char *top)
 {
+#ifdef COGEN_SAN_SWITCH
     g->fake = NULL;
     g->fiber = NULL;
     g->low = top;
 #ifdef COGEN_TSAN
     g->fiber = __tsan_create_fiber(0);
+#endif
+#else
+    (void)g; /* read by sanitizer builds only */
+    (void)top;
 #endif
 }
 
