@@ -179,6 +179,36 @@ TEST(rounding_own_with_fpenv)
     fesetenv(FE_DFL_ENV);
 }
 
+/* cogen_new captures the environment also on a stack that another FPENV
+ * generator has just given back to the thread's cache, whose control
+ * block still holds that generator's environment. */
+static void *first_mode_body(cogen *self, void *arg)
+{
+    (void)self;
+    *(int *)arg = mode_now("FPENV body, first entry");
+    return NULL;
+}
+
+TEST(fpenv_captured_on_a_reused_stack)
+{
+    int seen = -1;
+    cogen *first, *g;
+    fesetenv(FE_DFL_ENV);
+    first = make(first_mode_body, &seen, COGEN_FPENV);
+    CHECK_EQ_INT(cogen_next(first, NULL), COGEN_RETURNED);
+    CHECK_EQ_INT(seen, FE_TONEAREST);
+    cogen_free(first); /* its environment, to-nearest, stays in its slot */
+    set_mode(FE_UPWARD);
+    g = make(first_mode_body, &seen, COGEN_FPENV);
+    CHECK(g == first); /* the same slot, from this thread's cache */
+    set_mode(FE_TONEAREST);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_RETURNED);
+    CHECK_EQ_INT(seen, FE_UPWARD);
+    CHECK_MODE("resumer, after an FPENV body", FE_TONEAREST);
+    cogen_free(g);
+    fesetenv(FE_DFL_ENV);
+}
+
 static void *raising_body(cogen *self, void *arg)
 {
     (void)arg;

@@ -178,6 +178,44 @@ TEST(a_reused_slot_starts_clean)
     }
 }
 
+/* Registers cleanups with the next allocation made to fail; yields how
+ * many it registered before one failed (those kept inline need none). */
+static void *cleanups_until_enomem(cogen *self, void *arg)
+{
+    int n = 0;
+    (void)arg;
+    cogen__fail_after(0);
+    while (n < 100 && cogen_defer(self, noop_cleanup, NULL) == 0)
+        n++;
+    cogen__fail_after(-1);
+    cogen_yield(self, V(n), NULL);
+    return NULL;
+}
+
+static int cleanups_before_an_allocation(void)
+{
+    void *out;
+    cogen *g = cogen_new(cleanups_until_enomem, NULL, NULL);
+    CHECK(g != NULL);
+    CHECK_EQ_INT(cogen_next(g, &out), COGEN_YIELDED);
+    cogen_free(g);
+    return (int)I(out);
+}
+
+/* A grown cleanup list is freed with its generator, not left to the next
+ * one on its slot: that one needs an allocation after as many cleanups as
+ * a generator whose slot never had a grown list. */
+TEST(a_grown_cleanup_list_is_not_handed_down)
+{
+    int fresh = cleanups_before_an_allocation(), ran = 0;
+    cogen *g = cogen_new(raise_after_cleanups, &ran, NULL);
+    CHECK(fresh > 0 && fresh < 9); /* raise_after_cleanups grows its list */
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_ERROR);
+    CHECK_EQ_INT(ran, 9);
+    cogen_free(g);
+    CHECK_EQ_INT(cleanups_before_an_allocation(), fresh);
+}
+
 static void *many_cleanups(cogen *self, void *arg)
 {
     int n = 0;
@@ -484,6 +522,10 @@ TEST(stack_overflow_opted_in_is_an_error_of_the_resume)
         CHECK_EQ_INT(cogen_getstate(g), COGEN_CLOSED);
         CHECK_EQ_INT(estack_cleanups, 0); /* not run on the overflowed stack */
         cogen_free(g);
+        /* its stack is retired: no new generator gets it */
+        d = cogen_new(accumulate, V(1), &o);
+        CHECK(d != NULL && d != g);
+        cogen_free(d);
         /* as a sub: its delegator's yield_from gets the error */
         g = cogen_new(overflows_with_cleanup, NULL, &o);
         d = cogen_new(delegates_to, g, NULL);
