@@ -99,6 +99,12 @@ int cogen__ctx_jump_out(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, 
 #define cogen__ctx_jump_out cogen__ctx_jump
 #endif
 
+/* The last switch out of a context that never runs again (its body has
+ * ended): resumes `to` as cogen__ctx_jump does, saving nothing, and stores
+ * `word` into the 8 aligned bytes at `publish` (not NULL), with release
+ * order, once nothing runs on the stack left any more. */
+int cogen__ctx_exit(cogen_ctx *to, int ret, void *publish, uint64_t word);
+
 /*
  * Where a claim biased to one thread pays (src/core/bias.c): on x86-64
  * every locked instruction drains the store buffer, which right after a

@@ -47,6 +47,22 @@
  */
 /* Saves the running context: what a called function must preserve, in a
  * 160-byte frame below its stack pointer, which goes into *from (x0). */
+/* Undoes SAVE on the stack now in use. */
+.macro RESUME_SAVED
+    ldp     x19, x20, [sp, #0]
+    ldp     x21, x22, [sp, #16]
+    ldp     x23, x24, [sp, #32]
+    ldp     x25, x26, [sp, #48]
+    ldp     x27, x28, [sp, #64]
+    ldp     x29, x30, [sp, #80]
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    add     sp, sp, #160
+    RESUME
+.endm
+
 .macro SAVE
     sub     sp, sp, #160
     stp     x19, x20, [sp, #0]
@@ -76,20 +92,32 @@ cogen__ctx_jump:
     cbz     x3, 1f
     stlr    x4, [x3]
 1:  mov     w0, w2
-    ldp     x19, x20, [sp, #0]
-    ldp     x21, x22, [sp, #16]
-    ldp     x23, x24, [sp, #32]
-    ldp     x25, x26, [sp, #48]
-    ldp     x27, x28, [sp, #64]
-    ldp     x29, x30, [sp, #80]
-    ldp     d8, d9, [sp, #96]
-    ldp     d10, d11, [sp, #112]
-    ldp     d12, d13, [sp, #128]
-    ldp     d14, d15, [sp, #144]
-    add     sp, sp, #160
-    RESUME
+    RESUME_SAVED
     .cfi_endproc
     .size   cogen__ctx_jump, .-cogen__ctx_jump
+
+/*
+ * int cogen__ctx_exit(cogen_ctx *to (x0), int ret (w1), void *publish (x2),
+ *                     uint64_t word (x3))
+ *
+ * The last switch out of a context that never runs again (a body that
+ * ended): nothing of it is saved. `to`'s stack pointer is read before
+ * `word` is stored: once it is, the stack left may be reused at once.
+ */
+    .globl  cogen__ctx_exit
+    .hidden cogen__ctx_exit
+    .type   cogen__ctx_exit, %function
+    .p2align 4
+cogen__ctx_exit:
+    .cfi_startproc
+    BTI_C
+    ldr     x9, [x0]
+    mov     sp, x9
+    stlr    x3, [x2]
+    mov     w0, w1
+    RESUME_SAVED
+    .cfi_endproc
+    .size   cogen__ctx_exit, .-cogen__ctx_exit
 
 /*
  * int cogen__ctx_start(cogen_ctx *from (x0), cogen_ctx *to (x1), body (x2),

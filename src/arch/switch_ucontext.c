@@ -96,6 +96,12 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint
     return switch_to(from, to, ret, publish, word);
 }
 
+int cogen__ctx_exit(cogen_ctx *to, int ret, void *publish, uint64_t word)
+{
+    cogen_ctx gone; /* what is saved here is never resumed */
+    return switch_to(&gone, to, ret, publish, word);
+}
+
 int cogen__ctx_start(cogen_ctx *from, cogen_ctx *to, cogen__ctx_body body, struct cogen *g,
                      void *arg, cogen__ctx_end end)
 {

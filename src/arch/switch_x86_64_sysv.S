@@ -33,7 +33,19 @@
  * frame for every switch (debug.c describes it).
  */
 /* Saves the running context: its callee-saved registers below the return
- * address, then its stack pointer into *from (rdi). */
+ * address, then its stack pointer into *from (rdi). RESUME_SAVED undoes
+ * it on the stack now in use: pops them and jumps to the return address. */
+.macro RESUME_SAVED
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    popq    %rcx
+    jmpq    *%rcx
+.endm
+
 .macro SAVE
     pushq   %rbp
     pushq   %rbx
@@ -57,20 +69,34 @@
     jz      1f
     movq    %r8, (%rcx)
 1:  movl    %edx, %eax
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    popq    %rcx
-    jmpq    *%rcx
+    RESUME_SAVED
     .cfi_endproc
     .size   \name, .-\name
 .endm
 
     SWITCH cogen__ctx_jump
     SWITCH cogen__ctx_jump_out
+
+/*
+ * int cogen__ctx_exit(cogen_ctx *to (rdi), int ret (esi), void *publish (rdx),
+ *                     uint64_t word (rcx))
+ *
+ * The last switch out of a context that never runs again (a body that
+ * ended): nothing of it is saved. `to`'s stack pointer is read before
+ * `word` is stored: once it is, the stack left may be reused at once.
+ */
+    .globl  cogen__ctx_exit
+    .hidden cogen__ctx_exit
+    .type   cogen__ctx_exit, @function
+    .p2align 6
+cogen__ctx_exit:
+    .cfi_startproc
+    movq    (%rdi), %rsp
+    movq    %rcx, (%rdx)
+    movl    %esi, %eax
+    RESUME_SAVED
+    .cfi_endproc
+    .size   cogen__ctx_exit, .-cogen__ctx_exit
 
 /*
  * int cogen__ctx_start(cogen_ctx *from (rdi), cogen_ctx *to (rsi), body (rdx),

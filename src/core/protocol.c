@@ -373,7 +373,8 @@ static inline uint64_t claim_word_leaving(cogen *g, int state)
 }
 
 /*
- * The one place that switches. `leaving` (NULL if the side left is not a
+ * The place that switches (but for a start, hop_start, and the common end
+ * of normal builds, body_returned). `leaving` (NULL if the side left is not a
  * generator, or stays RUNNING) gets `state` once its context is saved;
  * `ret` is what the jump we land in returns. In normal builds both are
  * done by the switch itself, so every caller ends in a tail call to it
@@ -988,14 +989,17 @@ static void body_returned(cogen *g, void *r)
     /* The common end (nothing to clean up, resumed directly, no
      * environment of its own) as a tail call to the switch, without
      * finish's frame and call: a fifth of a create+run+destroy on x86-64,
-     * measured (BENCHMARKS.md). */
+     * measured (BENCHMARKS.md). Nothing of g runs again, so the switch
+     * saves nothing of it and `finishing` (no yields from cleanups) need
+     * not be set. */
     if (COGEN_LIKELY(!g->ndefers && !g->parent && !(g->flags & COGEN_FPENV))) {
         xfer *x = &g->xf;
-        g->finishing = true;
         if (x->out)
             *x->out = r;
         set_current_fast(x->prev);
-        (void)hop(&g->ctx, &x->ctx, COGEN_RETURNED, g, COGEN_CLOSED, NULL);
+        cogen__count_switch();
+        (void)cogen__ctx_exit(&x->ctx, COGEN_RETURNED, &g->state,
+                              claim_word_leaving(g, COGEN_CLOSED));
         return; /* never reached: nobody switches back to a finished body */
     }
 #endif

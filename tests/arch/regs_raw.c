@@ -214,3 +214,35 @@ TEST(raw_body_that_returns_reaches_its_end)
         CHECK_EQ_INT(end_entry_sp % 16u, REGS_ENTRY_SP_MOD);
     }
 }
+
+/* The last switch out of a context whose body has ended saves nothing of
+ * it: the side it resumes gets its registers back, and the word is
+ * published. */
+static uint64_t published;
+static void *returns_at_once(struct cogen *g, void *arg)
+{
+    (void)g;
+    return arg;
+}
+
+static void exits(struct cogen *g, void *result)
+{
+    (void)g;
+    (void)result;
+    (void)cogen__ctx_exit(&main_ctx, 0, &published, 0x5eedu);
+    abort();
+}
+
+TEST(raw_exit_resumes_with_registers_and_publishes)
+{
+    for (int i = 0; i < ROUNDS; i++) {
+        regs_frame f;
+        published = 0;
+        cogen__ctx_init(&a_ctx, a_stack, a_stack + sizeof a_stack);
+        set_fresh(returns_at_once, NULL, NULL, exits);
+        regs_fill(&f, 6000u + (unsigned)i);
+        regs_start(f.vals, f.after, &main_ctx, &a_ctx);
+        regs_check(&f, "main context, after an exit");
+        CHECK(published == 0x5eedu);
+    }
+}
