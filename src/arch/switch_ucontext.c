@@ -67,7 +67,7 @@ static void ctx_start(unsigned hi, unsigned lo)
     abort();
 }
 
-/* The switch, inline in both functions that switch: ThreadSanitizer keeps a
+/* The switch, inline in every function that switches: ThreadSanitizer keeps a
  * call stack per fiber, and each side must enter exactly one instrumented
  * function between its fiber switch and the stack switch (the one it
  * returns from when switched back to), or that stack drifts. */
@@ -86,7 +86,8 @@ static inline __attribute__((always_inline)) int switch_to(cogen_ctx *from, coge
     h->word = word;
     fegetenv(&h->fenv);
     (void)pthread_sigmask(SIG_SETMASK, NULL, &to->uc->uc_sigmask);
-    from->uc = &here;
+    if (from) /* NULL: an exit, never resumed */
+        from->uc = &here;
     swapcontext(&here, to->uc);
     return arrive();
 }
@@ -98,8 +99,7 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint
 
 int cogen__ctx_exit(cogen_ctx *to, int ret, void *publish, uint64_t word)
 {
-    cogen_ctx gone; /* what is saved here is never resumed */
-    return switch_to(&gone, to, ret, publish, word);
+    return switch_to(NULL, to, ret, publish, word);
 }
 
 int cogen__ctx_start(cogen_ctx *from, cogen_ctx *to, cogen__ctx_body body, struct cogen *g,

@@ -29,7 +29,6 @@ typedef struct cogen__stack {
     unsigned cls; /* size class index */
 } cogen__stack;
 
-
 /* Gets a stack with at least `usable` bytes; -1 with errno on failure.
  * Returns 1 for a stack from this thread's cache: its memory is as its
  * last user left it except the top word (the cache's link), so a control

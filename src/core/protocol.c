@@ -875,9 +875,8 @@ __attribute__((noinline)) static int resume_general(cogen *g, cogen *leaf, int k
  * call before the switch, so it needs no frame (which costs as much as a
  * quarter of a round trip). `by_owner`: taken by the thread it is biased
  * to, which could report an overflow when it got the bias. */
-static inline __attribute__((always_inline)) int resume(cogen *g, cogen *leaf, int kind,
-                                                        void *value, void **out, bool by_owner,
-                                                        bool fresh)
+static inline __attribute__((always_inline)) int
+resume(cogen *g, cogen *leaf, int kind, void *value, void **out, bool by_owner, bool fresh)
 {
     if (COGEN_UNLIKELY((!by_owner && !cogen__altstack_ready) || (leaf->flags & COGEN_FPENV)))
         return resume_general(g, leaf, kind, value, out, fresh);

@@ -69,7 +69,8 @@ static atomic_int guard_by_mprotect;
 static atomic_int guard_checked; /* MADV_GUARD_INSTALL seen to work */
 
 /* This thread's cache (internal.h). */
-_Thread_local cogen__stack_cache cogen__stack_cache_of_thread __attribute__((tls_model("initial-exec")));
+_Thread_local cogen__stack_cache cogen__stack_cache_of_thread
+    __attribute__((tls_model("initial-exec")));
 #define tcache cogen__stack_cache_of_thread
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
