@@ -86,20 +86,26 @@ regs_call:
     .cfi_endproc
     .size   regs_call, .-regs_call
 
-/* void regs_switch(const uint64_t *vals, uint64_t *after, void *from (x2), void *to (x3)):
- * regs_call with fn = regs_switch_thunk, arg = to; `from` travels in x12,
- * which regs_call leaves alone. */
-    .globl  regs_switch
-    .type   regs_switch, %function
+/* NAME(const uint64_t *vals, uint64_t *after, void *from (x2), void *to (x3)):
+ * regs_call with fn = THUNK and arg = `to`; `from` travels in x12, which
+ * regs_call leaves alone. */
+.macro REGS_VIA name, thunk
+    .globl  \name
+    .type   \name, %function
     .p2align 4
-regs_switch:
+\name:
     .cfi_startproc
     BTI_C
     mov     x12, x2
-    adr     x2, regs_switch_thunk
+    adr     x2, \thunk
     b       regs_call
     .cfi_endproc
-    .size   regs_switch, .-regs_switch
+    .size   \name, .-\name
+.endm
+
+/* void regs_switch(vals, after, from, to): calls
+ * cogen__ctx_jump(from, to, 0, NULL, 0) instead of fn(arg). */
+    REGS_VIA regs_switch, regs_switch_thunk
 
     .type   regs_switch_thunk, %function
     .p2align 4
@@ -115,20 +121,10 @@ regs_switch_thunk:
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 
-/* void regs_start(const uint64_t *vals, uint64_t *after, void *from (x2), void *to (x3)):
- * the same, calling cogen__ctx_start(from, to, ...) with the body, its
- * generator, its argument and its end taken from regs_fresh. */
-    .globl  regs_start
-    .type   regs_start, %function
-    .p2align 4
-regs_start:
-    .cfi_startproc
-    BTI_C
-    mov     x12, x2
-    adr     x2, regs_start_thunk
-    b       regs_call
-    .cfi_endproc
-    .size   regs_start, .-regs_start
+/* void regs_start(vals, after, from, to): calls cogen__ctx_start(from, to,
+ * ...) with the body, its generator, its argument and its end taken from
+ * regs_fresh. */
+    REGS_VIA regs_start, regs_start_thunk
 
     .type   regs_start_thunk, %function
     .p2align 4

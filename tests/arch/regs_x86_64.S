@@ -59,22 +59,27 @@ regs_call:
     .cfi_endproc
     .size   regs_call, .-regs_call
 
-/* void regs_switch(const uint64_t *vals, uint64_t *after, void *from, void *to):
- * the same, calling cogen__ctx_jump(from, to, 0, NULL, 0) instead of
- * fn(arg). */
-    .globl  regs_switch
-    .type   regs_switch, @function
+/* NAME(const uint64_t *vals, uint64_t *after, void *from, void *to):
+ * regs_call with fn = THUNK and arg = `to`; `from` travels in r8, which
+ * regs_call does not touch. */
+.macro REGS_VIA name, thunk
+    .globl  \name
+    .type   \name, @function
     .p2align 4
-regs_switch:
+\name:
     .cfi_startproc
     movq    %rdx, %r8           /* from */
-    leaq    regs_switch_thunk(%rip), %rdx
+    leaq    \thunk(%rip), %rdx
     jmp     regs_call
     .cfi_endproc
-    .size   regs_switch, .-regs_switch
+    .size   \name, .-\name
+.endm
 
-/* Called by regs_call with rdi = `to` (regs_call's arg) and r8 = `from`
- * still intact (regs_call does not touch r8). */
+/* void regs_switch(vals, after, from, to): calls
+ * cogen__ctx_jump(from, to, 0, NULL, 0) instead of fn(arg). */
+    REGS_VIA regs_switch, regs_switch_thunk
+
+/* Called by regs_call with rdi = `to` (regs_call's arg), r8 = `from`. */
     .type   regs_switch_thunk, @function
     .p2align 4
 regs_switch_thunk:
@@ -88,19 +93,10 @@ regs_switch_thunk:
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
 
-/* void regs_start(const uint64_t *vals, uint64_t *after, void *from, void *to):
- * the same, calling cogen__ctx_start(from, to, ...) with the body, its
- * generator, its argument and its end taken from regs_fresh. */
-    .globl  regs_start
-    .type   regs_start, @function
-    .p2align 4
-regs_start:
-    .cfi_startproc
-    movq    %rdx, %r8           /* from */
-    leaq    regs_start_thunk(%rip), %rdx
-    jmp     regs_call
-    .cfi_endproc
-    .size   regs_start, .-regs_start
+/* void regs_start(vals, after, from, to): calls cogen__ctx_start(from, to,
+ * ...) with the body, its generator, its argument and its end taken from
+ * regs_fresh. */
+    REGS_VIA regs_start, regs_start_thunk
 
     .type   regs_start_thunk, @function
     .p2align 4
