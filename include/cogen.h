@@ -252,7 +252,10 @@ COGEN_API int cogen_close(cogen *g);
  * g is freed. COGEN_CREATED and COGEN_CLOSED generators are freed without
  * running code. Freeing a running generator is refused: the hook is told
  * (COGEN_EBUSY) and g is left untouched. A generator delegating to g sees
- * it as ended with return value NULL. free(NULL) does nothing.
+ * it as ended with return value NULL. free(NULL) does nothing. Freeing g
+ * a second time is reported to the hook (COGEN_EINVAL) and ignored, as long
+ * as no new generator has been given g's memory since; as with free(), g
+ * must not be used once freed.
  */
 COGEN_API void cogen_free(cogen *g);
 

@@ -1202,6 +1202,13 @@ static void forget(cogen *g)
 __attribute__((noinline)) static void free_slow(cogen *g, int state)
 {
     cogen__stack st;
+    /* Freed already: its slot is in a cache or pool (chunks are never
+     * unmapped, so reading it is safe) and must not go there twice. */
+    if (COGEN_UNLIKELY(!g->fn)) {
+        (void)refuse(g, COGEN_EINVAL, "cogen_free: generator already freed; ignored");
+        report_unraisable(g, "cogen_free");
+        return;
+    }
     /* An ended or unstarted generator is its own chain: its state is its
      * chain's (without chain_state's loop). */
     if (state != COGEN_CLOSED && state != COGEN_CREATED)
@@ -1242,15 +1249,15 @@ __attribute__((noinline)) static void free_slow(cogen *g, int state)
 }
 
 /* The common case without a call or a frame: g has ended (or never
- * started) with no cleanups left on the heap, and its stack goes to this
- * thread's cache. */
+ * started), is not freed already, has no cleanups left on the heap, and
+ * its stack goes to this thread's cache. */
 void cogen_free(cogen *g)
 {
     int state;
     if (!g)
         return;
     state = state_of(g);
-    if (COGEN_LIKELY((state == COGEN_CLOSED || state == COGEN_CREATED) &&
+    if (COGEN_LIKELY((state == COGEN_CLOSED || state == COGEN_CREATED) && g->fn &&
                      g->defers == g->inline_defers && !g->retired) &&
         COGEN_LIKELY(cogen__stack_push_cached(&g->stack))) {
         forget(g);

@@ -579,6 +579,31 @@ static void *ignores_exit_with_cleanup(cogen *self, void *arg)
     return NULL;
 }
 
+/* A generator freed twice: the second free is reported and changes
+ * nothing, so its stack is not handed out twice. */
+TEST(double_free_is_reported_and_ignored)
+{
+    cogen *g = cogen_new(yields_then_returns, NULL, NULL), *a, *b;
+    cogen_unraisable_fn old;
+    void *out;
+    CHECK(g != NULL);
+    CHECK_EQ_INT(cogen_next(g, NULL), COGEN_YIELDED);
+    cogen_free(g);
+    hook_count = 0;
+    old = cogen_set_unraisable_hook(record_free_hook);
+    cogen_free(g);
+    cogen_set_unraisable_hook(old);
+    CHECK_EQ_INT(hook_count, 1);
+    CHECK_EQ_INT(hook_codes[0], COGEN_EINVAL);
+    a = cogen_new(yields_then_returns, NULL, NULL);
+    b = cogen_new(yields_then_returns, NULL, NULL);
+    CHECK(a != NULL && b != NULL && a != b);
+    CHECK_EQ_INT(cogen_next(a, &out), COGEN_YIELDED);
+    CHECK_EQ_INT(cogen_next(b, &out), COGEN_YIELDED);
+    cogen_free(a);
+    cogen_free(b);
+}
+
 TEST(cleanup_freeing_its_generator_during_free_is_refused)
 {
     cogen *a, *b;
