@@ -373,8 +373,8 @@ static inline uint64_t claim_word_leaving(cogen *g, int state)
 }
 
 /*
- * The place that switches (but for a start, hop_start, and the common end
- * of normal builds, body_returned). `leaving` (NULL if the side left is not a
+ * The place that switches (but for a start, hop_start, and an end,
+ * hop_exit). `leaving` (NULL if the side left is not a
  * generator, or stays RUNNING) gets `state` once its context is saved;
  * `ret` is what the jump we land in returns. In normal builds both are
  * done by the switch itself, so every caller ends in a tail call to it
@@ -465,13 +465,23 @@ static inline __attribute__((always_inline)) int hop_start(cogen_ctx *from, coge
     if (leaving)
         set_state(leaving, state);
 #ifdef COGEN_SAN_SWITCH
-    my_pending()->g = NULL;
-    cogen__san_switch_fiber(g->san.fiber);
+    cogen__san_switch_fiber(g->san.fiber); /* nothing pending: the state is set */
     return cogen__ctx_start(from, &g->ctx, run_body, g, g->arg, body_returned);
 #else
     return cogen__ctx_start(from, &g->ctx, g->fn, g, g->arg, body_returned);
 #endif
 }
+
+#ifndef COGEN_SAN_SWITCH
+/* The last switch out of g, whose body has ended (normal builds: sanitizer
+ * builds must return from their switches), to `to`: nothing of g is saved,
+ * and g becomes CLOSED once nothing runs on its stack. */
+static inline __attribute__((always_inline)) void hop_exit(cogen *g, cogen_ctx *to, int ret)
+{
+    cogen__count_switch();
+    (void)cogen__ctx_exit(to, ret, &g->state, claim_word_leaving(g, COGEN_CLOSED));
+}
+#endif
 
 /*
  * Taking a generator from SUSPENDED: by the thread it is biased to, with
@@ -609,6 +619,21 @@ static inline void keep_probed(cogen *l)
     atomic_store_explicit(&l->state, COGEN_RUNNING, memory_order_relaxed);
 }
 
+/* Test builds check what the fast paths take for granted: a generator
+ * claimed SUSPENDED by its owner, or claimed from CREATED, is its own
+ * chain's innermost. */
+#ifdef COGEN_TEST_HOOKS
+static void check_innermost(const cogen *g)
+{
+    if (chain_leaf(g) != g) {
+        (void)fprintf(stderr, "cogen: claimed '%s', which is not its chain's innermost\n", g->name);
+        abort();
+    }
+}
+#else
+#define check_innermost(g) ((void)0)
+#endif
+
 /* Claims g's chain: returns its innermost generator, now RUNNING, with
  * *from its state before (SUSPENDED or CREATED). NULL if the chain is
  * running (*from = COGEN_RUNNING) or g has ended (*from = COGEN_CLOSED). */
@@ -620,15 +645,13 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
      * never CREATED (a sub is claimed before it is linked), so a CREATED
      * generator found through the chain is a stale read of a freed member
      * whose slot a new generator now uses, and claiming it would steal
-     * that generator from its own first resume. */
+     * that generator from its own first resume. g claimed from CREATED is
+     * its own chain (see first_resume). */
     if (seen_state == COGEN_CREATED && seen == g &&
         claim_from(seen, COGEN_CREATED, COGEN_RUNNING)) {
-        if (COGEN_LIKELY(chain_leaf(g) == seen)) {
-            *from = COGEN_CREATED;
-            return seen;
-        }
-        cogen__count_put_back();
-        set_state(seen, COGEN_CREATED); /* not g's innermost any more: put it back */
+        check_innermost(g);
+        *from = COGEN_CREATED;
+        return g;
     }
     for (int tries = 0; tries < TAKE_TRIES; tries++) {
         cogen *l = chain_leaf(g);
@@ -667,18 +690,6 @@ __attribute__((noinline)) static cogen *take_slow(cogen *g, int *from, cogen *se
     *from = COGEN_RUNNING;
     return NULL;
 }
-
-#ifdef COGEN_TEST_HOOKS
-static void check_innermost(const cogen *g)
-{
-    if (chain_leaf(g) != g) {
-        (void)fprintf(stderr, "cogen: claimed '%s', which is not its chain's innermost\n", g->name);
-        abort();
-    }
-}
-#else
-#define check_innermost(g) ((void)0)
-#endif
 
 /* take_fast for a delegator: its innermost, through its `leaf` link. A
  * delegator is usually its chain's outermost, whose `leaf` is the
@@ -996,9 +1007,7 @@ static void body_returned(cogen *g, void *r)
         if (x->out)
             *x->out = r;
         set_current_fast(x->prev);
-        cogen__count_switch();
-        (void)cogen__ctx_exit(&x->ctx, COGEN_RETURNED, &g->state,
-                              claim_word_leaving(g, COGEN_CLOSED));
+        hop_exit(g, &x->ctx, COGEN_RETURNED);
         return; /* never reached: nobody switches back to a finished body */
     }
 #endif
@@ -1284,9 +1293,7 @@ __attribute__((noinline)) static int send_slow(cogen *g, void *value, void **out
             set_state(leaf, COGEN_CREATED);
             return refuse(g, COGEN_EFRESH, "can't send non-NULL value to a just-started generator");
         }
-        if (from == COGEN_CREATED)
-            return resume(g, leaf, COGEN_SENT, value, out, false, true);
-        return resume(g, leaf, COGEN_SENT, value, out, false, false);
+        return resume(g, leaf, COGEN_SENT, value, out, false, from == COGEN_CREATED);
     }
     if (from == COGEN_CLOSED) {
         if (out)
