@@ -24,6 +24,12 @@ struct cogen;
 typedef void *(*cogen__ctx_body)(struct cogen *g, void *arg);
 typedef void (*cogen__ctx_end)(struct cogen *g, void *result);
 
+/* Each engine's context, and cogen__ctx_init(ctx, lo, hi), which prepares
+ * `ctx` for a context that will run on the stack [lo, hi) once
+ * cogen__ctx_start starts it. It writes nothing on the stack and costs a
+ * store or two: creating a generator is short enough that preparing a
+ * first frame there, in a call, was a measurable part of it
+ * (BENCHMARKS.md). `hi` must be 16-byte aligned. */
 #ifdef COGEN_SWITCH_UCONTEXT
 #include <fenv.h>
 #include <ucontext.h>
@@ -57,13 +63,6 @@ static inline void cogen__ctx_init(cogen_ctx *ctx, char *lo, char *hi)
     ctx->sp = hi;
 }
 #endif
-
-/* cogen__ctx_init(ctx, lo, hi), above: prepares `ctx` for a context that
- * will run on the stack [lo, hi) once cogen__ctx_start starts it. It
- * writes nothing on the stack and costs a store or two: creating a
- * generator is short enough that preparing a first frame there, in a
- * call, was a measurable part of it (BENCHMARKS.md). `hi` must be 16-byte
- * aligned. */
 
 /* Saves the running context into `from`, as cogen__ctx_jump does, and
  * starts `to`, prepared by cogen__ctx_init and never started: it calls

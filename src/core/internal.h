@@ -41,8 +41,8 @@ COGEN_HIDDEN void cogen__stack_put(const cogen__stack *s);
 /* Each thread's cache of free stacks, one list per size class, linked
  * through the top word of each stack (see struct cogen's pool_link). In
  * the header so that creating and freeing a generator, in their common
- * case, pop and push without a call: create+run+destroy is short enough
- * that the calls and the frames they need were a fifth of it. */
+ * case, pop and push without a call, and so without a frame of their own
+ * (BENCHMARKS.md). */
 enum {
     COGEN__CLASS_MIN_SHIFT = 14, /* 16 KiB, the smallest class */
     COGEN__CLASS_MAX_SHIFT = 40, /* 1 TiB: more is refused */
