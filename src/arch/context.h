@@ -79,24 +79,26 @@ int cogen__ctx_start(cogen_ctx *from, cogen_ctx *to, cogen__ctx_body body, struc
 
 /* Saves the running context into `from` and resumes `to`; returns when
  * someone switches back to `from`. It is made to end a call on both
- * sides: `ret` becomes the return value of the cogen__ctx_jump that `to`
- * is parked in, and `word` is stored into the
- * 8 aligned bytes at `publish` (unless NULL), with release order, once
- * from's context is saved and nothing runs on its stack any more. So
- * neither side has work left after its switch, and both reach it by a
- * tail call: no `ret` runs whose prediction the switch has made wrong.
- * (The word is a generator's claim word, stored whole: its next claim
- * reads it whole, and a load wider than the store it follows would wait
- * for that store to reach the cache.) */
-int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
-/* The same switch, for leaving a generator (a yield, an end): on x86-64 a
- * second copy of the code, so that each copy's closing jump has one target
- * in a steady loop (switch_x86_64_sysv.S); elsewhere the same function. */
-#if defined(__x86_64__) && !defined(COGEN_SWITCH_UCONTEXT)
+ * sides: `ret` becomes the return value of the switch `to` is parked in
+ * (this one, cogen__ctx_jump_out or cogen__ctx_start). So neither side has
+ * work left after its switch, and both reach it by a tail call: no `ret`
+ * runs whose prediction the switch has made wrong. */
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret);
+
+/* The same switch, for leaving a generator (it yields, delegates or
+ * ends; cogen__ctx_exit takes the common end): it also stores
+ * `word` into the 8 aligned bytes at `publish` (not NULL), with release
+ * order, once from's context is saved and nothing runs on its stack any
+ * more. (The word is a generator's claim word, stored whole: its next
+ * claim reads it whole, and a load wider than the store it follows would
+ * wait for that store to reach the cache.) A function of its own, not a
+ * cogen__ctx_jump with an optional store: the instructions between the
+ * new stack pointer's load and the closing jump are on the round trip's
+ * critical path, and on x86-64 the test for "no store" there cost 2-4 %
+ * of it (BENCHMARKS.md). On x86-64 it is also a second copy of the code, so
+ * that each copy's closing jump has one target in a steady loop
+ * (switch_x86_64_sysv.S). */
 int cogen__ctx_jump_out(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word);
-#else
-#define cogen__ctx_jump_out cogen__ctx_jump
-#endif
 
 /* The last switch out of a context that never runs again (its body has
  * ended): resumes `to` as cogen__ctx_jump does, saving nothing, and stores

@@ -37,13 +37,14 @@
     .text
 
 /*
- * int cogen__ctx_jump(cogen_ctx *from (x0), cogen_ctx *to (x1), int ret (w2),
- *                     void *publish (x3), uint64_t word (x4))
+ * int cogen__ctx_jump(cogen_ctx *from (x0), cogen_ctx *to (x1), int ret (w2))
+ * int cogen__ctx_jump_out(cogen_ctx *from (x0), cogen_ctx *to (x1), int ret (w2),
+ *                         void *publish (x3), uint64_t word (x4))
  *
- * The same switch, made to end a call on both sides (see the x86-64
- * file): `ret` is returned by the jump `to` is parked in, and `word` is
- * stored into *publish (unless NULL) with release order once from's
- * context is saved. One frame for every switch (debug.c describes it).
+ * The switch, made to end a call on both sides (see the x86-64 file):
+ * `ret` is returned by the switch `to` is parked in, and (out only)
+ * `word` is stored into *publish with release order once from's context
+ * is saved. One frame for every switch (debug.c describes it).
  */
 /* Saves the running context: what a called function must preserve, in a
  * 160-byte frame below its stack pointer, which goes into *from (x0). */
@@ -89,12 +90,26 @@ cogen__ctx_jump:
     SAVE
     ldr     x9, [x1]
     mov     sp, x9
-    cbz     x3, 1f
-    stlr    x4, [x3]
-1:  mov     w0, w2
+    mov     w0, w2
     RESUME_SAVED
     .cfi_endproc
     .size   cogen__ctx_jump, .-cogen__ctx_jump
+
+    .globl  cogen__ctx_jump_out
+    .hidden cogen__ctx_jump_out
+    .type   cogen__ctx_jump_out, %function
+    .p2align 4
+cogen__ctx_jump_out:
+    .cfi_startproc
+    BTI_C
+    SAVE
+    ldr     x9, [x1]
+    mov     sp, x9
+    stlr    x4, [x3]
+    mov     w0, w2
+    RESUME_SAVED
+    .cfi_endproc
+    .size   cogen__ctx_jump_out, .-cogen__ctx_jump_out
 
 /*
  * int cogen__ctx_exit(cogen_ctx *to (x0), int ret (w1), void *publish (x2),

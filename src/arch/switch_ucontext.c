@@ -92,7 +92,12 @@ static inline __attribute__((always_inline)) int switch_to(cogen_ctx *from, coge
     return arrive();
 }
 
-int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word)
+int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret)
+{
+    return switch_to(from, to, ret, NULL, 0);
+}
+
+int cogen__ctx_jump_out(cogen_ctx *from, cogen_ctx *to, int ret, void *publish, uint64_t word)
 {
     return switch_to(from, to, ret, publish, word);
 }

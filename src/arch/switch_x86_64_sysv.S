@@ -9,11 +9,14 @@
  * right when switching, and each mispredicted `ret` costs ~14 ns.
  *
  * Two copies of the switch: cogen__ctx_jump into a generator,
- * cogen__ctx_jump_out out of one (a yield, an end), each on its own
- * 64-byte line. The jump of each copy then goes to one place in a steady
- * loop (back into the body, back to the resumer), which the predictor
- * gets right without help from history; one copy used both ways left the
- * round trip at the mercy of where the linker put the code (BENCHMARKS.md).
+ * cogen__ctx_jump_out out of one (a yield, an end), each on its own 64-byte line.
+ * The jump of each copy then goes to one place in a steady loop (back
+ * into the body, back to the resumer), which the predictor gets right
+ * without help from history; one copy used both ways left the round trip
+ * at the mercy of where the linker put the code (BENCHMARKS.md). Only the
+ * copy out stores a claim word: between the load of the new stack pointer
+ * and the closing jump, each instruction is on the round trip's critical
+ * path, and a test for "nothing to store" there cost 2-4 % of it.
  *
  * MXCSR and the x87 control word are deliberately not saved here (see
  * context.h and docs/design.md).
@@ -21,16 +24,17 @@
     .text
 
 /*
- * int cogen__ctx_jump(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx),
- *                     void *publish (rcx), uint64_t word (r8))
+ * int cogen__ctx_jump(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx))
+ * int cogen__ctx_jump_out(cogen_ctx *from (rdi), cogen_ctx *to (rsi), int ret (edx),
+ *                         void *publish (rcx), uint64_t word (r8))
  *
- * The same switch, made to end a call on both sides: `ret` becomes the
- * return value of the cogen__ctx_jump that `to` is parked in, and `word`
- * is stored into *publish (unless NULL) once from's context is saved, so
- * the side left has nothing to do after its switch and can reach it by a
- * tail call. A plain store is a release on x86-64: the saved context and
- * everything before it are visible to whoever sees the new state. Same
- * frame for every switch (debug.c describes it).
+ * The switch, made to end a call on both sides: `ret` becomes the return
+ * value of the switch that `to` is parked in, and (out only) `word` is
+ * stored into *publish once from's context is saved, so the side left has
+ * nothing to do after its switch and can reach it by a tail call. A plain
+ * store is a release on x86-64: the saved context and everything before
+ * it are visible to whoever sees the new state. `ret` is moved before the
+ * save, off that path. Same frame for every switch (debug.c describes it).
  */
 /* Saves the running context: its callee-saved registers below the return
  * address, then its stack pointer into *from (rdi). RESUME_SAVED undoes
@@ -56,26 +60,26 @@
     movq    %rsp, (%rdi)
 .endm
 
-.macro SWITCH name
+.macro SWITCH name, publishes
     .globl  \name
     .hidden \name
     .type   \name, @function
     .p2align 6
 \name:
     .cfi_startproc
+    movl    %edx, %eax
     SAVE
     movq    (%rsi), %rsp
-    testq   %rcx, %rcx
-    jz      1f
+    .if \publishes
     movq    %r8, (%rcx)
-1:  movl    %edx, %eax
+    .endif
     RESUME_SAVED
     .cfi_endproc
     .size   \name, .-\name
 .endm
 
-    SWITCH cogen__ctx_jump
-    SWITCH cogen__ctx_jump_out
+    SWITCH cogen__ctx_jump, 0
+    SWITCH cogen__ctx_jump_out, 1
 
 /*
  * int cogen__ctx_exit(cogen_ctx *to (rdi), int ret (esi), void *publish (rdx),
@@ -91,9 +95,9 @@
     .p2align 6
 cogen__ctx_exit:
     .cfi_startproc
+    movl    %esi, %eax
     movq    (%rdi), %rsp
     movq    %rcx, (%rdx)
-    movl    %esi, %eax
     RESUME_SAVED
     .cfi_endproc
     .size   cogen__ctx_exit, .-cogen__ctx_exit

@@ -389,11 +389,11 @@ static inline __attribute__((always_inline)) int hop(cogen_ctx *from, cogen_ctx 
     p->g = leaving;
     p->state = state;
     cogen__san_switch_fiber(fiber);
-    return cogen__ctx_jump(from, to, ret, NULL, 0);
+    return cogen__ctx_jump(from, to, ret);
 #else
     (void)fiber;
     if (!leaving)
-        return cogen__ctx_jump(from, to, ret, NULL, 0);
+        return cogen__ctx_jump(from, to, ret);
     return cogen__ctx_jump_out(from, to, ret, &leaving->state, claim_word_leaving(leaving, state));
 #endif
 }

@@ -33,11 +33,20 @@
  * for its own caller. */
 void regs_call(const uint64_t *vals, uint64_t *after, void (*fn)(void *), void *arg);
 
-/* Loads the registers with vals, calls cogen__ctx_jump(from, to, 0, NULL, 0)
+/* Loads the registers with vals, calls cogen__ctx_jump(from, to, 0)
  * directly (no C code in between that could save registers itself), and when
  * switched back stores the registers and stack pointers in `after` as
  * regs_call does. */
 void regs_switch(const uint64_t *vals, uint64_t *after, void *from, void *to);
+
+/* The same, calling cogen__ctx_jump_out(from, to, 0, regs_publish.at,
+ * regs_publish.word): the switch that also publishes a word. */
+struct regs_publish {
+    void *at;
+    uint64_t word;
+};
+extern struct regs_publish regs_publish;
+void regs_switch_out(const uint64_t *vals, uint64_t *after, void *from, void *to);
 
 /* The same, calling cogen__ctx_start(from, to, regs_fresh.body,
  * regs_fresh.g, regs_fresh.arg, regs_fresh.end) to start a fresh `to`. */

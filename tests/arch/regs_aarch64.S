@@ -104,7 +104,7 @@ regs_call:
 .endm
 
 /* void regs_switch(vals, after, from, to): calls
- * cogen__ctx_jump(from, to, 0, NULL, 0) instead of fn(arg). */
+ * cogen__ctx_jump(from, to, 0) instead of fn(arg). */
     REGS_VIA regs_switch, regs_switch_thunk
 
     .type   regs_switch_thunk, %function
@@ -115,11 +115,28 @@ regs_switch_thunk:
     mov     x1, x0
     mov     x0, x12
     mov     w2, #0              /* ret */
-    mov     x3, #0              /* publish: NULL */
-    mov     w4, #0              /* state */
     b       cogen__ctx_jump
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
+
+/* void regs_switch_out(vals, after, from, to): calls
+ * cogen__ctx_jump_out(from, to, 0, regs_publish.at, regs_publish.word). */
+    REGS_VIA regs_switch_out, regs_switch_out_thunk
+
+    .type   regs_switch_out_thunk, %function
+    .p2align 4
+regs_switch_out_thunk:
+    .cfi_startproc
+    BTI_C
+    mov     x1, x0
+    mov     x0, x12
+    mov     w2, #0              /* ret */
+    adrp    x9, regs_publish
+    add     x9, x9, :lo12:regs_publish
+    ldp     x3, x4, [x9]
+    b       cogen__ctx_jump_out
+    .cfi_endproc
+    .size   regs_switch_out_thunk, .-regs_switch_out_thunk
 
 /* void regs_start(vals, after, from, to): calls cogen__ctx_start(from, to,
  * ...) with the body, its generator, its argument and its end taken from
@@ -205,6 +222,11 @@ regs_body_entry_sp:
     .size   regs_fresh, 32
 regs_fresh:
     .zero   32
+    .globl  regs_publish
+    .type   regs_publish, %object
+    .size   regs_publish, 16
+regs_publish:
+    .zero   16
     .globl  regs_body_probe_next
     .type   regs_body_probe_next, %object
     .size   regs_body_probe_next, 8

@@ -76,7 +76,7 @@ regs_call:
 .endm
 
 /* void regs_switch(vals, after, from, to): calls
- * cogen__ctx_jump(from, to, 0, NULL, 0) instead of fn(arg). */
+ * cogen__ctx_jump(from, to, 0) instead of fn(arg). */
     REGS_VIA regs_switch, regs_switch_thunk
 
 /* Called by regs_call with rdi = `to` (regs_call's arg), r8 = `from`. */
@@ -87,11 +87,26 @@ regs_switch_thunk:
     movq    %rdi, %rsi
     movq    %r8, %rdi
     xorl    %edx, %edx          /* ret */
-    xorl    %ecx, %ecx          /* publish: NULL */
-    xorl    %r8d, %r8d          /* state */
     jmp     cogen__ctx_jump
     .cfi_endproc
     .size   regs_switch_thunk, .-regs_switch_thunk
+
+/* void regs_switch_out(vals, after, from, to): calls
+ * cogen__ctx_jump_out(from, to, 0, regs_publish.at, regs_publish.word). */
+    REGS_VIA regs_switch_out, regs_switch_out_thunk
+
+    .type   regs_switch_out_thunk, @function
+    .p2align 4
+regs_switch_out_thunk:
+    .cfi_startproc
+    movq    %rdi, %rsi
+    movq    %r8, %rdi
+    xorl    %edx, %edx          /* ret */
+    movq    regs_publish(%rip), %rcx
+    movq    regs_publish+8(%rip), %r8
+    jmp     cogen__ctx_jump_out
+    .cfi_endproc
+    .size   regs_switch_out_thunk, .-regs_switch_out_thunk
 
 /* void regs_start(vals, after, from, to): calls cogen__ctx_start(from, to,
  * ...) with the body, its generator, its argument and its end taken from
@@ -194,6 +209,11 @@ regs_body_entry_sp:
     .size   regs_fresh, 32
 regs_fresh:
     .zero   32
+    .globl  regs_publish
+    .type   regs_publish, @object
+    .size   regs_publish, 16
+regs_publish:
+    .zero   16
     .globl  regs_body_probe_next
     .type   regs_body_probe_next, @object
     .size   regs_body_probe_next, 8
