@@ -27,11 +27,10 @@ import subprocess
 import sys
 
 
-def main():
-    if len(sys.argv) < 4:
-        sys.stderr.write(__doc__)
-        return 2
-    rounds, workload, programs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def interleaved(rounds, workload, programs):
+    """Runs every program once per round, in a shuffled order, pinned to
+    the last CPU; returns {program: [its ns, one per round]}. Raises
+    ValueError naming a program that has no result for the workload."""
     pin = ["taskset", "-c", str(os.cpu_count() - 1)] if shutil.which("taskset") else []
     results = {p: [] for p in programs}
     for _ in range(rounds):
@@ -41,9 +40,21 @@ def main():
             out = subprocess.run(pin + [p, workload], capture_output=True, text=True, check=True)
             line = json.loads(out.stdout)
             if "ns" not in line:
-                print("%s: %s" % (p, line.get("na", "no result")))
-                return 1
+                raise ValueError("%s: %s" % (p, line.get("na", "no result")))
             results[p].append(line["ns"])
+    return results
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.stderr.write(__doc__)
+        return 2
+    rounds, workload, programs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    try:
+        results = interleaved(rounds, workload, programs)
+    except ValueError as e:
+        print(e)
+        return 1
     for p in programs:
         v = sorted(results[p])
         print("%-60s median %7.2f  min %7.2f  max %7.2f" % (p, statistics.median(v), v[0], v[-1]))
