@@ -11,6 +11,9 @@
 #                   bench/http/run.sh: wrk on httpserver vs Go, nginx).
 #                   One of them: make bench-core, bench-pipeline,
 #                   bench-logtools, bench-event, bench-http
+#   make bench-layouts  the round trip of cogen, the floor and fcontext, each
+#                   at 8 placements of its own code (bench/layouts.py; not
+#                   part of make bench)
 #   make difftest   the CPython differential test with many more seeds (SEEDS=0:100000)
 #   make sanitize   the suite under ASan+UBSan, then TSan
 #   make valgrind   the suite under valgrind memcheck
@@ -25,7 +28,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools bench-event bench-http difftest sanitize valgrind aarch64 install clean single docs
+.PHONY: all deps configure build run test bench bench-core bench-pipeline bench-logtools bench-event bench-http bench-layouts difftest sanitize valgrind aarch64 install clean single docs
 
 all: build
 
@@ -48,6 +51,9 @@ bench: bench-core bench-pipeline bench-logtools bench-event bench-http
 
 bench-core: deps
 	@bash bench/run.sh
+
+bench-layouts: deps
+	@python3 bench/layouts.py
 
 bench-event: deps
 	@sh bench/event/run.sh
