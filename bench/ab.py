@@ -27,21 +27,23 @@ import subprocess
 import sys
 
 
-def interleaved(rounds, workload, programs):
-    """Runs every program once per round, in a shuffled order, pinned to
-    the last CPU; returns {program: [its ns, one per round]}. Raises
-    ValueError naming a program that has no result for the workload."""
+def interleaved(rounds, jobs):
+    """Runs every (program, workload) of `jobs` once per round, in a
+    shuffled order, pinned to the last CPU; returns {(program, workload):
+    [its ns, one per round]}. Raises ValueError naming a program that has
+    no result for its workload."""
     pin = ["taskset", "-c", str(os.cpu_count() - 1)] if shutil.which("taskset") else []
-    results = {p: [] for p in programs}
+    results = {job: [] for job in jobs}
     for _ in range(rounds):
-        order = programs[:]
+        order = list(jobs)
         random.shuffle(order)
-        for p in order:
-            out = subprocess.run(pin + [p, workload], capture_output=True, text=True, check=True)
+        for program, workload in order:
+            out = subprocess.run(pin + [program, workload], capture_output=True, text=True,
+                                 check=True)
             line = json.loads(out.stdout)
             if "ns" not in line:
-                raise ValueError("%s: %s" % (p, line.get("na", "no result")))
-            results[p].append(line["ns"])
+                raise ValueError("%s: %s" % (program, line.get("na", "no result")))
+            results[(program, workload)].append(line["ns"])
     return results
 
 
@@ -51,12 +53,12 @@ def main():
         return 2
     rounds, workload, programs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     try:
-        results = interleaved(rounds, workload, programs)
+        results = interleaved(rounds, [(p, workload) for p in programs])
     except ValueError as e:
         print(e)
         return 1
     for p in programs:
-        v = sorted(results[p])
+        v = sorted(results[(p, workload)])
         print("%-60s median %7.2f  min %7.2f  max %7.2f" % (p, statistics.median(v), v[0], v[-1]))
     return 0
 

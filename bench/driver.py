@@ -43,6 +43,10 @@ PEERS = {
                  "the same program linked with libcogen.so instead of libcogen.a"),
     "floor": ("bench_floor", ["rt", "create", "create_nopool"],
               "bare asm swap written for the suite: 6 pushes, swap sp, 6 pops, pop+jmp; value in rax"),
+    "floor+claim": ("bench_floor", ["claim_rt"],
+                    "the floor's swap reached through a send and a yield function, values through "
+                    "pointers, the owner's side of a biased claim and a publish at each yield: "
+                    "what cogen's design of the claim costs per resume (bench/peers/floor.c)"),
     "call": ("bench_floor", ["call_rt"], "plain indirect function call (pointer re-read each time)"),
     "fcontext": ("bench_fcontext", ["rt", "create", "create_nopool"],
                  "Boost.Context 1.74 make_fcontext/jump_fcontext, void* each way"),
@@ -108,7 +112,7 @@ def main():
         random.shuffle(jobs)
         for peer, w in jobs:
             res = run(command(a.build, peer, w, a.cpu))
-            key = (peer, "rt" if w == "call_rt" else w)
+            key = (peer, "rt" if w in ("call_rt", "claim_rt") else w)
             if "ns" in res:
                 samples.setdefault(key, []).append(res["ns"])
             else:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The round trip (or another workload) of cogen, the floor and fcontext,
-each measured at 8 placements of its own code instead of the one the
-linker happened to give.
+"""The round trip (or another workload) of cogen, the floor, the floor
+with a claim and fcontext, each measured at 8 placements of its own code
+instead of the one the linker happened to give.
 
     bench/layouts.py [--rounds N] [--workload rt] [--build DIR] [--no-build]
                      [--also DIR]...
@@ -35,7 +35,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ab import interleaved  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PEERS = ("cogen", "floor", "fcontext")
+PROGRAMS = ("cogen", "floor", "fcontext")
+# row -> (program, the workload it runs for the one asked, or None)
+ROWS = {
+    "cogen": ("cogen", lambda w: w),
+    "floor": ("floor", lambda w: w),
+    "floor+claim": ("floor", lambda w: "claim_rt" if w == "rt" else None),
+    "fcontext": ("fcontext", lambda w: w),
+}
 
 
 def build(directory):
@@ -56,7 +63,7 @@ def programs(directory):
     found = {}
     peers = os.path.join(directory, "bench", "peers")
     for name in sorted(os.listdir(peers)):
-        m = re.fullmatch(r"bench_(%s)_at(\d+)" % "|".join(PEERS), name)
+        m = re.fullmatch(r"bench_(%s)_at(\d+)" % "|".join(PROGRAMS), name)
         if m:
             found.setdefault(m.group(1), []).append((int(m.group(2)), os.path.join(peers, name)))
     return {peer: sorted(v) for peer, v in found.items()}
@@ -75,25 +82,29 @@ def main():
     if args.rounds == 0:
         return 0
     found = programs(args.build)
-    for peer in [p for p in PEERS if p in found and p != "cogen"]:
-        try:  # a peer without the workload (the floor has no throw) is left out
-            interleaved(1, args.workload, [found[peer][0][1]])
-        except ValueError:
-            del found[peer]
-    rows = [p for p in PEERS if p in found]
+    if "cogen" not in found:
+        sys.stderr.write("layouts: no bench_cogen_at* in %s\n" % args.build)
+        return 1
+    rows = {}  # row -> [(pad, program, workload)]
+    for row, (program, workload_of) in ROWS.items():
+        workload = workload_of(args.workload)
+        if program not in found or workload is None:
+            continue
+        if row != "cogen":
+            try:  # a peer without the workload (the floor has no throw) is left out
+                interleaved(1, [(found[program][0][1], workload)])
+            except ValueError:
+                continue
+        rows[row] = [(pad, path, workload) for pad, path in found[program]]
     for other in args.also:
         theirs = programs(other).get("cogen")
         if not theirs:
             sys.stderr.write("layouts: no bench_cogen_at* in %s\n" % other)
             return 1
-        found["cogen (%s)" % other] = theirs
-        rows.append("cogen (%s)" % other)
-    if "cogen" not in found:
-        sys.stderr.write("layouts: no bench_cogen_at* in %s\n" % args.build)
-        return 1
-    everything = [path for v in found.values() for _, path in v]
+        rows["cogen (%s)" % other] = [(pad, path, args.workload) for pad, path in theirs]
+    jobs = [(path, workload) for v in rows.values() for _, path, workload in v]
     try:
-        results = interleaved(args.rounds, args.workload, everything)
+        results = interleaved(args.rounds, jobs)
     except ValueError as e:
         sys.stderr.write("layouts: %s\n" % e)
         return 1
@@ -103,14 +114,15 @@ def main():
     print()
     print("| peer | min | median | max | " + " | ".join("+%d" % pad for pad, _ in found["cogen"]) + " |")
     print("|---|---:|---:|---:|" + "---:|" * len(found["cogen"]))
-    for peer in rows:
-        medians = [statistics.median(results[path]) for _, path in found[peer]]
+    for peer, programs_of_row in rows.items():
+        medians = [statistics.median(results[(path, workload)])
+                   for _, path, workload in programs_of_row]
         summary[peer] = medians
         print("| %s | %.2f | %.2f | %.2f | %s |" % (
             peer, min(medians), statistics.median(medians), max(medians),
             " | ".join("%.2f" % m for m in medians)))
     print()
-    for other in ("floor", "fcontext"):
+    for other in ("floor", "floor+claim", "fcontext"):
         if other in summary and "cogen" in summary:
             print("cogen / %s: %.2f at the median layouts, %.2f at the best of each" % (
                 other, statistics.median(summary["cogen"]) / statistics.median(summary[other]),

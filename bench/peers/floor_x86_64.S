@@ -16,8 +16,9 @@
  */
     .text
 
-/* void *NAME(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)) */
-.macro SWAP name
+/* void *NAME(void **from_sp (rdi), void **to_sp (rsi), void *v (rdx)
+ *             [, uint64_t *publish (rcx), uint64_t word (r8)]) */
+.macro SWAP name, publishes=0
     .globl  \name
     .type   \name, @function
     .p2align 6
@@ -30,6 +31,9 @@
     pushq   %r15
     movq    %rsp, (%rdi)
     movq    (%rsi), %rsp
+    .if \publishes
+    movq    %r8, (%rcx)
+    .endif
     movq    %rdx, %rax
     popq    %r15
     popq    %r14
@@ -44,6 +48,10 @@
 
     SWAP bench_floor_swap
     SWAP bench_floor_swap_out
+/* The way out of a coroutine for floor.c's claim_rt: the same, and it
+ * stores `word` into *publish once the context is saved, as the
+ * library's switch out does with a generator's claim word. */
+    SWAP bench_floor_swap_publish, 1
 
 /* First code on a new stack: r12 = entry, r13 = its first argument; the
  * value of the first swap (rax) is the second. */
