@@ -94,7 +94,7 @@ int cogen__ctx_jump(cogen_ctx *from, cogen_ctx *to, int ret);
  * wait for that store to reach the cache.) A function of its own, not a
  * cogen__ctx_jump with an optional store: the instructions between the
  * new stack pointer's load and the closing jump are on the round trip's
- * critical path, and on x86-64 the test for "no store" there cost 4-9 %
+ * critical path, and on x86-64 the test for "no store" there cost 2-9 %
  * of it (BENCHMARKS.md). On x86-64 it is also a second copy of the code, so
  * that each copy's closing jump has one target in a steady loop
  * (switch_x86_64_sysv.S). */

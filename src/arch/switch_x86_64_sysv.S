@@ -16,7 +16,7 @@
  * at the mercy of where the linker put the code (BENCHMARKS.md). Only the
  * copy out stores a claim word: between the load of the new stack pointer
  * and the closing jump, each instruction is on the round trip's critical
- * path, and a test for "nothing to store" there cost 4-9 % of it.
+ * path, and a test for "nothing to store" there cost 2-9 % of it.
  *
  * MXCSR and the x87 control word are deliberately not saved here (see
  * context.h and docs/design.md).
