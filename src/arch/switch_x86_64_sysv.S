@@ -9,14 +9,15 @@
  * right when switching, and each mispredicted `ret` costs ~14 ns.
  *
  * Two copies of the switch: cogen__ctx_jump into a generator,
- * cogen__ctx_jump_out out of one (a yield, an end), each on its own 64-byte line.
- * The jump of each copy then goes to one place in a steady loop (back
- * into the body, back to the resumer), which the predictor gets right
- * without help from history; one copy used both ways left the round trip
- * at the mercy of where the linker put the code (BENCHMARKS.md). Only the
- * copy out stores a claim word: between the load of the new stack pointer
- * and the closing jump, each instruction is on the round trip's critical
- * path, and a test for "nothing to store" there cost 2-9 % of it.
+ * cogen__ctx_jump_out out of one (a yield, an end), each on its own
+ * 64-byte line. The jump of each copy then goes to one place in a steady
+ * loop (back into the body, back to the resumer), which the predictor
+ * gets right without help from history; one copy used both ways left the
+ * round trip at the mercy of where the linker put the code (BENCHMARKS.md).
+ * Only the copy out stores a claim word: between the load of the new
+ * stack pointer and the closing jump, each instruction is on the round
+ * trip's critical path, and a test for "nothing to store" there cost
+ * 2-9 % of it.
  *
  * MXCSR and the x87 control word are deliberately not saved here (see
  * context.h and docs/design.md).
