@@ -87,7 +87,9 @@ typedef struct cogen_debug_layout {
     const saved_reg *regs;
 } cogen_debug_layout_t;
 
-COGEN_API const cogen_debug_layout_t cogen_debug_layout = {
+/* Exported for the debugger as COGEN_API exports functions (that macro
+ * also carries an attribute for functions only). */
+__attribute__((visibility("default"))) const cogen_debug_layout_t cogen_debug_layout = {
     .magic = "cogen-debug",
     .version = 1,
     .words = WORDS_OF(cogen_debug_layout_t, version),

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs cogen into a scratch prefix, moves the installed tree elsewhere
 # (the package files must be relocatable) and builds a consumer against it:
-#   pkg-config cogen           linked with the shared library;
+#   pkg-config cogen           linked with the shared library, with no PLT
+#                              slot for cogen's functions (noplt, cogen.h);
 #   pkg-config cogen-static    linked statically: must not need libcogen.so;
 #   find_package(cogen)        cogen::cogen and cogen::cogen_static, likewise.
 set -euo pipefail
@@ -54,6 +55,12 @@ c="$scratch/consumer"
 cc "$c/main.c" $(pkg-config --cflags --libs cogen) -Wl,-rpath,"$libdir" -o "$c/pc"
 needs_libcogen "$c/pc" || { echo "install check: pkg-config cogen did not link libcogen.so" >&2; exit 1; }
 "$c/pc"
+# Built with GCC, whose `noplt` COGEN_API carries, the consumer calls
+# libcogen.so through the GOT: no PLT slot for any cogen function.
+if cc --version | grep -q 'Free Software Foundation' && readelf -rW "$c/pc" | grep -q 'JUMP_SLOT.*cogen_'; then
+  echo "install check: calls into libcogen.so go through the PLT (COGEN_API without noplt?)" >&2
+  exit 1
+fi
 # shellcheck disable=SC2046
 cc "$c/main.c" $(pkg-config --static --cflags --libs cogen-static) -o "$c/pc-static"
 if needs_libcogen "$c/pc-static"; then
