@@ -20,9 +20,9 @@ directory to the same rounds, one more row each: an A/B of two commits
 over layouts (build the other one first, from its own tree, with
 `bench/layouts.py --rounds 0 --build DIR`). --rounds 0 only builds.
 
-On the machine of BENCHMARKS.md the placement of a caller's call moved a
-round trip by up to a quarter, for every peer: one program per peer can
-make a ratio look better or worse than the code is.
+On the machine of BENCHMARKS.md the placement of a caller's code moved a
+round trip by up to a sixth for cogen and two fifths for the floor: one
+program per peer can make a ratio look better or worse than the code is.
 """
 import argparse
 import os
