@@ -80,14 +80,14 @@ static uintptr_t floor_create_nopool(void *ctx, uint64_t n)
  * for this benchmark (not cogen's code), to tell how much of cogen's
  * distance to the floor that rule takes. Values go through the callers'
  * pointers, as in cogen's API, and each side reaches the swap through a
- * function of its own. The send claims
- * the coroutine: the claim word must say "suspended, biased to this
- * thread"; a per-thread flag is raised around reading it again and
- * storing RUNNING (the owner's side of a biased claim, see
- * src/core/bias.c). The yield publishes "suspended" again once its
- * registers are saved (bench_floor_swap_publish). Not modelled: the
- * revocation by another thread (none takes part here), the current
- * generator, the resume record, error and FPENV checks, delegation.
+ * function of its own. The send claims the coroutine: the claim word
+ * must say "suspended, biased to this thread"; a per-thread flag is
+ * raised around reading it again and storing RUNNING (the owner's side
+ * of a biased claim, see src/core/bias.c). The yield publishes
+ * "suspended" again once its registers are saved
+ * (bench_floor_swap_publish). Not modelled: the revocation by another
+ * thread (none takes part here), the current generator, the resume
+ * record, error and FPENV checks, delegation.
  */
 enum { CLAIM_RUNNING = 0x11, CLAIM_SUSPENDED = 0x12 };
 typedef struct claimed {
